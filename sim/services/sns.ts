@@ -18,7 +18,7 @@ export class SnsService implements AwsQueryService {
   readonly name = 'sns';
   readonly protocol = 'query';
   readonly xmlNamespace = 'http://sns.amazonaws.com/doc/2010-03-31/';
-  readonly throttleError = { code: 'Throttling', status: 400 };
+  readonly throttleError = { code: 'Throttled', status: 400 };
   published: PublishedMessage[] = [];
   /** Topics the local deploy created; Publish to any other well-formed ARN fails as AWS does. */
   topics = new Set<string>();
