@@ -81,5 +81,7 @@ export function parseCidr(text: string): CidrRange | string {
 /** True when the text is an IP address inside the range (same family only). */
 export function cidrContains(range: CidrRange, text: string): boolean {
   const address = parseIpAddress(text);
-  return address !== undefined && address.bits === range.bits && address.value >= range.low && address.value <= range.high;
+  return (
+    address !== undefined && address.bits === range.bits && address.value >= range.low && address.value <= range.high
+  );
 }
