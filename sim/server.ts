@@ -107,6 +107,7 @@ export class SimServer {
     this.server = server;
     const { port } = server.address() as AddressInfo;
     this.url = `http://${this.host.includes(':') ? `[${this.host}]` : this.host}:${port}`;
+    for (const service of this.services.values()) service.attach?.({ endpoint: this.url, clock: this.clock });
     return this.url;
   }
 
@@ -157,7 +158,7 @@ export class SimServer {
 
     const ctx: RequestContext = { requestId, region: regionOf(raw), accountId: SIM_ACCOUNT_ID, clock: this.clock };
     const start = performance.now();
-    const decision = this.faults.decide(routed.service.name, routed.action, start);
+    const decision = this.faults.decide(routed.service.name, routed.action, start, routed.params);
     if (decision.latencyMs > 0) await sleep(decision.latencyMs);
     let response: RawResponse;
     if (decision.error) {
@@ -187,6 +188,9 @@ export class SimServer {
       end: performance.now(),
       outcome: response.status < 300 ? 'ok' : { error: errorCodeOf(response), status: response.status },
       ...(decision.injected ? { injected: decision.injected } : {}),
+      ...(/\bcgw-drill\b/.test(header(raw, 'x-amz-user-agent') ?? header(raw, 'user-agent') ?? '')
+        ? { byDrill: true as const }
+        : {}),
     });
     send(res, response);
   }
@@ -289,7 +293,7 @@ export class SimServer {
             } catch {
               throw new AwsError('SerializationException', 'The request body is not valid JSON.');
             }
-            const result = await route.handle(match, url.searchParams, bodyJson, ctx);
+            const result = await route.handle(match, url.searchParams, bodyJson, ctx, raw.headers);
             const payload = Buffer.isBuffer(result.body) ? result.body : JSON.stringify(result.body ?? {});
             return {
               status: result.status ?? 200,

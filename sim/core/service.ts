@@ -40,6 +40,14 @@ interface ServiceBase {
   control?(method: string, subpath: string, body: unknown): unknown | Promise<unknown>;
   start?(): Promise<void>;
   stop?(): Promise<void>;
+  /** Called once the endpoint listens, for services that call the account themselves (Step Functions tasks). */
+  attach?(server: AttachedServer): void;
+}
+
+/** What a service may hold on to from the server that serves it. */
+export interface AttachedServer {
+  endpoint: string;
+  clock: SimClock;
 }
 
 /** EC2's query protocol: form body in, EC2-shaped XML out. */
@@ -74,6 +82,7 @@ export interface RestJsonRoute {
     query: URLSearchParams,
     body: unknown,
     ctx: RequestContext,
+    headers: RawRequest['headers'],
   ):
     | Promise<{ status?: number; body: unknown; headers?: Record<string, string> }>
     | { status?: number; body: unknown; headers?: Record<string, string> };

@@ -1,0 +1,49 @@
+import { randomBytes } from 'node:crypto';
+import type { Context } from 'aws-lambda';
+
+export interface InvocationContextInput {
+  functionName: string;
+  functionArn: string;
+  invokedFunctionArn: string;
+  memoryMb: number;
+  timeoutSec: number;
+  requestId: string;
+  /** Simulated date of the invocation, for the log stream name. */
+  date: Date;
+}
+
+/** The context object the Node.js runtime passes to a handler, with a wall-clock deadline. */
+export function invocationContext(input: InvocationContextInput): Context {
+  const deadline = Date.now() + input.timeoutSec * 1000;
+  const day = input.date.toISOString().slice(0, 10).replaceAll('-', '/');
+  const unsupported = (what: string) => () => {
+    throw new Error(`context.${what}() is not supported by the simulated Lambda: return or throw from the handler`);
+  };
+  return {
+    callbackWaitsForEmptyEventLoop: true,
+    functionName: input.functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: input.invokedFunctionArn,
+    memoryLimitInMB: String(input.memoryMb),
+    awsRequestId: input.requestId,
+    logGroupName: `/aws/lambda/${input.functionName}`,
+    logStreamName: `${day}/[$LATEST]${randomBytes(16).toString('hex')}`,
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: unsupported('done'),
+    fail: unsupported('fail'),
+    succeed: unsupported('succeed'),
+  };
+}
+
+/** The variables the Lambda runtime sets for every function, before the function's own. */
+export function runtimeVariables(input: InvocationContextInput, region: string): Record<string, string> {
+  return {
+    AWS_REGION: region,
+    AWS_DEFAULT_REGION: region,
+    AWS_LAMBDA_FUNCTION_NAME: input.functionName,
+    AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(input.memoryMb),
+    AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${input.functionName}`,
+    AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
+  };
+}

@@ -1,0 +1,10 @@
+export { runWithEnv } from './env.js';
+export {
+  type FunctionErrorPayload,
+  type FunctionSpec,
+  type InvocationRecord,
+  type InvocationResult,
+  type InvocationType,
+  type LambdaHandler,
+  LambdaService,
+} from './service.js';

@@ -1,0 +1,266 @@
+import { randomUUID } from 'node:crypto';
+import type { Context } from 'aws-lambda';
+import { SimClock } from '../../core/clock.js';
+import { AwsError } from '../../core/errors.js';
+import {
+  type AttachedServer,
+  type RawRequest,
+  type RestJsonService,
+  SIM_ACCOUNT_ID,
+  SIM_DEFAULT_REGION,
+} from '../../core/service.js';
+import { invocationContext, runtimeVariables } from './context.js';
+import { runWithEnv } from './env.js';
+
+export type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
+
+export interface FunctionSpec {
+  name: string;
+  handler: LambdaHandler;
+  environment?: Record<string, string>;
+  /** Lambda's default is 3 seconds; enforced in wall-clock time. */
+  timeoutSec?: number;
+  /** Lambda's default is 128 MB; only reported to the handler. */
+  memoryMb?: number;
+}
+
+export type InvocationType = 'RequestResponse' | 'Event' | 'DryRun';
+
+/** Lambda's body for a function error. */
+export interface FunctionErrorPayload {
+  errorType: string;
+  errorMessage: string;
+  trace: string[];
+}
+
+export interface InvocationResult {
+  requestId: string;
+  statusCode: 200 | 202 | 204;
+  executedVersion: '$LATEST';
+  /** Set when the handler threw or timed out; payload is then a FunctionErrorPayload. */
+  functionError?: 'Unhandled';
+  payload: unknown;
+}
+
+export interface InvocationRecord {
+  functionName: string;
+  requestId: string;
+  invocationType: Exclude<InvocationType, 'DryRun'>;
+  payload: unknown;
+  outcome: { result: unknown } | { error: FunctionErrorPayload };
+  /** Simulated time the invocation started, and its wall-clock duration. */
+  startedAt: string;
+  durationMs: number;
+}
+
+interface RegisteredFunction extends Required<Omit<FunctionSpec, 'environment'>> {
+  arn: string;
+  environment: Record<string, string>;
+}
+
+const FUNCTION_NAME = /^[a-zA-Z0-9-_]{1,64}$/;
+const FUNCTION_ARN =
+  /^(?:arn:aws[a-zA-Z-]*:lambda:([a-z0-9-]+):)?(?:(\d{12}):)?(?:function:)?([a-zA-Z0-9-_]{1,64})(?::([a-zA-Z0-9$_-]+))?$/;
+
+/**
+ * Lambda's Invoke API (restJson1, signing name `lambda`) over handlers registered in-process: the
+ * real handlers run with a Lambda-like context and their own environment variables.
+ */
+export class LambdaService implements RestJsonService {
+  readonly name = 'lambda';
+  readonly protocol = 'rest-json';
+  readonly throttleError = { code: 'TooManyRequestsException', status: 429 };
+  readonly invocations: InvocationRecord[] = [];
+  private readonly functions = new Map<string, RegisteredFunction>();
+  private clock = new SimClock();
+
+  readonly routes = [
+    {
+      method: 'POST',
+      pattern: /^\/2015-03-31\/functions\/([^/]+)\/invocations$/,
+      action: 'Invoke',
+      handle: async (
+        match: RegExpExecArray,
+        query: URLSearchParams,
+        body: unknown,
+        _ctx: unknown,
+        headers: RawRequest['headers'],
+      ) => {
+        const qualifier = query.get('Qualifier');
+        const name = decodeURIComponent(match[1] ?? '') + (qualifier ? `:${qualifier}` : '');
+        const type = headerValue(headers, 'x-amz-invocation-type') ?? 'RequestResponse';
+        if (type !== 'RequestResponse' && type !== 'Event' && type !== 'DryRun') {
+          throw new AwsError('InvalidParameterValueException', `Unsupported invocation type ${type}`);
+        }
+        const result = await this.invoke(name, body, type);
+        return {
+          status: result.statusCode,
+          headers: {
+            'x-amz-executed-version': result.executedVersion,
+            ...(result.functionError ? { 'x-amz-function-error': result.functionError } : {}),
+          },
+          body: result.statusCode === 200 ? Buffer.from(JSON.stringify(result.payload ?? null)) : Buffer.alloc(0),
+        };
+      },
+    },
+  ];
+
+  attach(server: AttachedServer): void {
+    this.clock = server.clock;
+  }
+
+  /** Makes a handler invocable by name or ARN; returns the function's ARN. */
+  register(spec: FunctionSpec): string {
+    if (!FUNCTION_NAME.test(spec.name)) throw new TypeError(`invalid Lambda function name ${spec.name}`);
+    const arn = `arn:aws:lambda:${SIM_DEFAULT_REGION}:${SIM_ACCOUNT_ID}:function:${spec.name}`;
+    this.functions.set(spec.name, {
+      name: spec.name,
+      handler: spec.handler,
+      environment: { ...spec.environment },
+      timeoutSec: spec.timeoutSec ?? 3,
+      memoryMb: spec.memoryMb ?? 128,
+      arn,
+    });
+    return arn;
+  }
+
+  /** Invokes a function in-process, exactly as the Invoke API does (and records it). */
+  async invoke(
+    nameOrArn: string,
+    payload: unknown,
+    invocationType: InvocationType = 'RequestResponse',
+  ): Promise<InvocationResult> {
+    const fn = this.resolve(nameOrArn);
+    const requestId = randomUUID();
+    if (invocationType === 'DryRun') return { requestId, statusCode: 204, executedVersion: '$LATEST', payload: null };
+    const run = this.run(fn, nameOrArn, payload, requestId, invocationType);
+    if (invocationType === 'Event') {
+      // Lambda queues the event and answers at once; the invocation's outcome only shows in the record.
+      void run;
+      return { requestId, statusCode: 202, executedVersion: '$LATEST', payload: null };
+    }
+    const outcome = await run;
+    return 'error' in outcome
+      ? { requestId, statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled', payload: outcome.error }
+      : { requestId, statusCode: 200, executedVersion: '$LATEST', payload: outcome.result };
+  }
+
+  reset(): void {
+    this.functions.clear();
+    this.invocations.length = 0;
+  }
+
+  snapshot(): unknown {
+    return {
+      functions: [...this.functions.values()].map((f) => ({
+        name: f.name,
+        arn: f.arn,
+        environment: f.environment,
+        timeoutSec: f.timeoutSec,
+        memoryMb: f.memoryMb,
+      })),
+      invocations: this.invocations.map(
+        ({ functionName, requestId, invocationType, startedAt, durationMs, outcome }) => ({
+          functionName,
+          requestId,
+          invocationType,
+          startedAt,
+          durationMs,
+          ok: 'result' in outcome,
+        }),
+      ),
+    };
+  }
+
+  private resolve(nameOrArn: string): RegisteredFunction {
+    const match = FUNCTION_ARN.exec(nameOrArn);
+    const [, region, account, name, qualifier] = match ?? [];
+    const fn = name ? this.functions.get(name) : undefined;
+    const wrongPlace =
+      (region !== undefined && region !== SIM_DEFAULT_REGION) || (account !== undefined && account !== SIM_ACCOUNT_ID);
+    if (!fn || wrongPlace || (qualifier !== undefined && qualifier !== '$LATEST')) {
+      const arn = `arn:aws:lambda:${region ?? SIM_DEFAULT_REGION}:${account ?? SIM_ACCOUNT_ID}:function:${name ?? nameOrArn}`;
+      throw new AwsError(
+        'ResourceNotFoundException',
+        `Function not found: ${qualifier ? `${arn}:${qualifier}` : arn}`,
+        404,
+      );
+    }
+    return fn;
+  }
+
+  private async run(
+    fn: RegisteredFunction,
+    invokedAs: string,
+    payload: unknown,
+    requestId: string,
+    invocationType: 'RequestResponse' | 'Event',
+  ): Promise<InvocationRecord['outcome']> {
+    const contextInput = {
+      functionName: fn.name,
+      functionArn: fn.arn,
+      invokedFunctionArn: invokedAs.startsWith('arn:') ? invokedAs : fn.arn,
+      memoryMb: fn.memoryMb,
+      timeoutSec: fn.timeoutSec,
+      requestId,
+      date: this.clock.date(),
+    };
+    const startedAt = this.clock.iso();
+    const started = performance.now();
+    // The handler gets its own copy, as it would after the payload's JSON round trip.
+    const event = structuredClone(payload);
+    const variables = { ...runtimeVariables(contextInput, SIM_DEFAULT_REGION), ...fn.environment };
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new LambdaTimeout(requestId, fn.timeoutSec)), fn.timeoutSec * 1000);
+    });
+    let outcome: InvocationRecord['outcome'];
+    try {
+      const result = await Promise.race([
+        runWithEnv(variables, () => fn.handler(event, invocationContext(contextInput))),
+        timedOut,
+      ]);
+      // What the caller receives is the JSON of the result; undefined becomes null.
+      outcome = { result: JSON.parse(JSON.stringify(result ?? null)) };
+    } catch (err) {
+      outcome = { error: errorPayload(err) };
+    } finally {
+      clearTimeout(timer);
+    }
+    this.invocations.push({
+      functionName: fn.name,
+      requestId,
+      invocationType,
+      payload,
+      outcome,
+      startedAt,
+      durationMs: performance.now() - started,
+    });
+    return outcome;
+  }
+}
+
+class LambdaTimeout extends Error {
+  constructor(requestId: string, timeoutSec: number) {
+    super(`RequestId: ${requestId} Error: Task timed out after ${timeoutSec.toFixed(2)} seconds`);
+    this.name = 'Sandbox.Timedout';
+  }
+}
+
+/** What the Node.js runtime reports for an error a handler throws: errorType is the error's name. */
+function errorPayload(err: unknown): FunctionErrorPayload {
+  if (err instanceof LambdaTimeout) return { errorType: err.name, errorMessage: err.message, trace: [] };
+  if (err instanceof Error) {
+    return {
+      errorType: err.name,
+      errorMessage: err.message,
+      trace: (err.stack ?? '').split('\n').filter((line) => line !== ''),
+    };
+  }
+  return { errorType: typeof err, errorMessage: String(err), trace: [] };
+}
+
+function headerValue(headers: RawRequest['headers'], name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}

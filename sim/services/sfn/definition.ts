@@ -1,0 +1,123 @@
+import { createRequire } from 'node:module';
+import type { StateMachineDefinition } from 'aws-local-stepfunctions';
+import { AwsError } from '../../core/errors.js';
+
+type AslValidator = (
+  definition: unknown,
+  options?: { checkPaths?: boolean; checkArn?: boolean },
+) => { isValid: boolean; errorsText: (separator?: string) => string };
+
+// asl-validator ships CommonJS without types.
+const aslValidator = createRequire(import.meta.url)('asl-validator') as AslValidator;
+
+/** The resource a Wait state is rewritten to, so that it waits on the simulated clock. */
+export const SIM_WAIT_RESOURCE = 'arn:aws:states:::sim:wait';
+/** Largest timeout setTimeout accepts (2^31-1 ms), so the rewritten Wait never times out on its own. */
+const WAIT_TASK_TIMEOUT_SECONDS = 2_147_483;
+
+export type StateType = 'Task' | 'Parallel' | 'Map' | 'Pass' | 'Wait' | 'Choice' | 'Succeed' | 'Fail';
+
+/** What history and task dispatch need to know of a state, by its (machine-wide unique) name. */
+export interface StateInfo {
+  name: string;
+  type: StateType;
+  resource?: string;
+  timeoutSeconds?: number;
+  /** ItemsPath of a Map state, for the length in MapStateStarted. */
+  itemsPath?: string;
+  inputPath?: string | null;
+  /** IntervalSeconds of each retrier of a Task, Map or Parallel state. */
+  retryIntervals?: number[];
+}
+
+export interface CompiledDefinition {
+  /** The definition aws-local-stepfunctions runs: Wait states turned into Tasks on SIM_WAIT_RESOURCE. */
+  runnable: StateMachineDefinition;
+  states: Map<string, StateInfo>;
+}
+
+type Json = Record<string, unknown>;
+
+/** Parses and validates definition text as CreateStateMachine does; throws InvalidDefinition. */
+export function parseDefinition(text: unknown): Json {
+  if (typeof text !== 'string' || text.length === 0) {
+    throw new AwsError('InvalidDefinition', "Invalid State Machine Definition: 'definition must be a JSON string'");
+  }
+  let definition: unknown;
+  try {
+    definition = JSON.parse(text);
+  } catch (err) {
+    throw new AwsError(
+      'InvalidDefinition',
+      `Invalid State Machine Definition: 'INVALID_JSON_DESCRIPTION: ${(err as Error).message}'`,
+    );
+  }
+  if (definition === null || typeof definition !== 'object' || Array.isArray(definition)) {
+    throw new AwsError('InvalidDefinition', "Invalid State Machine Definition: 'definition must be a JSON object'");
+  }
+  // The validator annotates what it checks, so it gets its own copy.
+  const { isValid, errorsText } = aslValidator(structuredClone(definition));
+  if (!isValid) throw new AwsError('InvalidDefinition', `Invalid State Machine Definition: '${errorsText('; ')}'`);
+  const jsonata = JSON.stringify(definition).includes('"QueryLanguage":"JSONata"');
+  if (jsonata) {
+    // Valid in AWS, but aws-local-stepfunctions runs JSONPath only.
+    throw new AwsError(
+      'InvalidDefinition',
+      "Invalid State Machine Definition: 'the simulated account runs JSONPath state machines only (no JSONata)'",
+    );
+  }
+  return definition as Json;
+}
+
+/** Indexes every state (nested Map and Parallel ones too) and rewrites Wait states for the runner. */
+export function compileDefinition(definition: Json): CompiledDefinition {
+  const states = new Map<string, StateInfo>();
+  const runnable = rewriteMachine(definition, states) as unknown as StateMachineDefinition;
+  return { runnable, states };
+}
+
+function rewriteMachine(machine: Json, states: Map<string, StateInfo>): Json {
+  const rewritten: Json = {};
+  for (const [name, raw] of Object.entries((machine.States ?? {}) as Record<string, Json>)) {
+    const state = { ...raw };
+    const type = state.Type as StateType;
+    const retries = Array.isArray(state.Retry) ? (state.Retry as Json[]) : undefined;
+    states.set(name, {
+      name,
+      type,
+      ...(typeof state.Resource === 'string' ? { resource: state.Resource } : {}),
+      ...(typeof state.TimeoutSeconds === 'number' ? { timeoutSeconds: state.TimeoutSeconds } : {}),
+      ...(typeof state.ItemsPath === 'string' ? { itemsPath: state.ItemsPath } : {}),
+      ...('InputPath' in state ? { inputPath: state.InputPath as string | null } : {}),
+      ...(retries ? { retryIntervals: retries.map((r) => (r.IntervalSeconds as number | undefined) ?? 1) } : {}),
+    });
+    for (const key of ['Iterator', 'ItemProcessor'] as const) {
+      if (state[key]) state[key] = rewriteMachine(state[key] as Json, states);
+    }
+    if (Array.isArray(state.Branches))
+      state.Branches = (state.Branches as Json[]).map((b) => rewriteMachine(b, states));
+    rewritten[name] = type === 'Wait' ? waitAsTask(state) : state;
+  }
+  return { ...machine, States: rewritten };
+}
+
+/**
+ * aws-local-stepfunctions sleeps Wait states in wall-clock time; as a Task on a local handler the
+ * wait can follow the simulated clock instead. Parameters carry the duration and the effective
+ * input (after InputPath), which the handler returns unchanged, so the output is what Wait gives.
+ */
+function waitAsTask(state: Json): Json {
+  const { Seconds, SecondsPath, Timestamp, TimestampPath, Type: _type, ...rest } = state;
+  const parameters: Json = { 'input.$': '$' };
+  if (Seconds !== undefined) parameters.seconds = Seconds;
+  if (SecondsPath !== undefined) parameters['seconds.$'] = SecondsPath;
+  if (Timestamp !== undefined) parameters.timestamp = Timestamp;
+  if (TimestampPath !== undefined) parameters['timestamp.$'] = TimestampPath;
+  return {
+    ...rest,
+    Type: 'Task',
+    Resource: SIM_WAIT_RESOURCE,
+    Parameters: parameters,
+    TimeoutSeconds: WAIT_TASK_TIMEOUT_SECONDS,
+  };
+}

@@ -1,0 +1,57 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSim } from '../../sim/index.js';
+import type { SimServer } from '../../sim/server.js';
+import type { LambdaService } from '../../sim/services/lambda/index.js';
+
+describe('LambdaService environment variables', () => {
+  let sim: SimServer;
+  let lambda: LambdaService;
+
+  beforeAll(async () => {
+    sim = await startSim();
+    lambda = sim.service<LambdaService>('lambda');
+  });
+  afterAll(async () => {
+    await sim.stop();
+  });
+
+  it('shows each function only its own variables while invocations of two functions overlap', async () => {
+    // Prepare: each handler reads its variable before and after yielding to the other one.
+    const readTwice = async () => {
+      const before = process.env.TABLE_NAME;
+      await sleep(20);
+      process.env.SCRATCH = `written by ${process.env.AWS_LAMBDA_FUNCTION_NAME}`;
+      await sleep(20);
+      return { before, after: process.env.TABLE_NAME, scratch: process.env.SCRATCH };
+    };
+    lambda.register({ name: 'routes', environment: { TABLE_NAME: 'routes-table' }, handler: readTwice });
+    lambda.register({ name: 'rules', environment: { TABLE_NAME: 'rules-table' }, handler: readTwice });
+
+    // Act
+    const [routes, rules] = await Promise.all([lambda.invoke('routes', {}), lambda.invoke('rules', {})]);
+
+    // Assess
+    expect(routes.payload).toEqual({ before: 'routes-table', after: 'routes-table', scratch: 'written by routes' });
+    expect(rules.payload).toEqual({ before: 'rules-table', after: 'rules-table', scratch: 'written by rules' });
+    expect(process.env.TABLE_NAME).toBeUndefined();
+    expect(process.env.SCRATCH).toBeUndefined();
+  });
+
+  it('leaves the process environment readable and writable outside invocations', async () => {
+    // Prepare
+    lambda.register({ name: 'reader', handler: async () => process.env.OUTSIDE_ONLY ?? null });
+
+    // Act
+    process.env.OUTSIDE_ONLY = 'visible';
+    const seenInside = await lambda.invoke('reader', {});
+    const keys = Object.keys(process.env);
+    delete process.env.OUTSIDE_ONLY;
+
+    // Assess
+    expect(seenInside.payload).toBe('visible');
+    expect(keys).toContain('OUTSIDE_ONLY');
+    expect(process.env.OUTSIDE_ONLY).toBeUndefined();
+    expect(process.env.AWS_REGION).toBe('eu-west-2');
+  });
+});
