@@ -26,7 +26,8 @@ export interface ThrottlePolicy {
   service: string;
   /** Per-action bucket sizes; the key is a bucket name, chosen per action by bucketOf. */
   buckets: Record<string, ThrottleBucket>;
-  bucketOf: (action: string) => string | undefined;
+  /** params are the request's parsed params, for policies whose bucket depends on them (EC2's unfiltered describes). */
+  bucketOf: (action: string, params?: unknown) => string | undefined;
 }
 
 interface LiveBucket extends ThrottleBucket {
@@ -92,7 +93,7 @@ export class Faults {
     return { rules: this.rules.map(({ used: _used, ...r }) => r), throttled: [...this.throttles.keys()] };
   }
 
-  decide(service: string, action: string, nowMs: number): FaultDecision {
+  decide(service: string, action: string, nowMs: number, params?: unknown): FaultDecision {
     let latencyMs = 0;
     for (const rule of this.rules) {
       if (rule.service !== service || (rule.action && rule.action !== action)) continue;
@@ -110,7 +111,7 @@ export class Faults {
     }
     const throttle = this.throttles.get(service);
     if (throttle) {
-      const bucketName = throttle.policy.bucketOf(action);
+      const bucketName = throttle.policy.bucketOf(action, params);
       const spec = bucketName ? throttle.policy.buckets[bucketName] : undefined;
       if (bucketName && spec) {
         let bucket = throttle.live.get(bucketName);

@@ -11,6 +11,8 @@ export interface RequestRecord {
   outcome: RequestOutcome;
   /** Set when the sim itself produced the outcome (injected latency, error or throttling). */
   injected?: 'error' | 'throttle';
+  /** The drill's own calls (building the topology, changing the world, checking expectations). */
+  byDrill?: true;
 }
 
 export interface RequestSummary {
@@ -32,9 +34,10 @@ export class RequestLog {
     return full;
   }
 
-  all(filter?: { service?: string; action?: string; since?: number }): RequestRecord[] {
+  all(filter?: { service?: string; action?: string; since?: number; product?: boolean }): RequestRecord[] {
     return this.records.filter(
       (r) =>
+        (!filter?.product || !r.byDrill) &&
         (!filter?.service || r.service === filter.service) &&
         (!filter?.action || r.action === filter.action) &&
         (filter?.since === undefined || r.seq >= filter.since),
@@ -46,7 +49,7 @@ export class RequestLog {
     return this.seq;
   }
 
-  summary(filter?: { service?: string; since?: number }): RequestSummary {
+  summary(filter?: { service?: string; since?: number; product?: boolean }): RequestSummary {
     const records = this.all(filter);
     const perAction: Record<string, number> = {};
     for (const r of records) {

@@ -133,7 +133,7 @@ describe('the simulated account endpoint', () => {
 describe('the control API', () => {
   it('advances simulated time, injects faults and lists requests', async () => {
     // Prepare
-    const before = await (await fetch(`${sim.endpoint}/_sim/clock`)).json();
+    const before = (await (await fetch(`${sim.endpoint}/_sim/clock`)).json()) as { now: string };
     const sns = new SNSClient({ ...config(), maxAttempts: 1 });
 
     // Act
@@ -142,7 +142,10 @@ describe('the control API', () => {
     const failed = await sns
       .send(new PublishCommand({ TopicArn: 'arn:aws:sns:eu-west-2:123456789012:alerts', Message: 'x' }))
       .catch((e: Error) => e);
-    const summary = await (await fetch(`${sim.endpoint}/_sim/requests?service=sns&summary`)).json();
+    const summary = (await (await fetch(`${sim.endpoint}/_sim/requests?service=sns&summary`)).json()) as {
+      errors: number;
+      perAction: Record<string, number>;
+    };
     const badAdvance = await post('/_sim/clock/advance', JSON.stringify({ ms: -5 }));
 
     // Assess

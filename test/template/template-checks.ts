@@ -1,10 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
-import Ajv from 'ajv-draft-04';
+import type AjvDraft04Module from 'ajv-draft-04';
 import { readCfnTemplate } from '../../sim/deploy/cfn-yaml.js';
 
 const require = createRequire(import.meta.url);
+const Ajv = require('ajv-draft-04') as typeof AjvDraft04Module.default;
 const aslValidator = require('asl-validator') as (definition: unknown) => {
   isValid: boolean;
   errorsText: (separator?: string) => string;
@@ -28,7 +29,7 @@ export function checkSchema(template: Record<string, unknown>, schemaDir: string
   const ajv = new Ajv({ allErrors: false, strict: false, validateFormats: false });
   const validate = ajv.compile(schema);
   if (validate(template)) return [];
-  return (validate.errors ?? []).map((e) => ({
+  return (validate.errors ?? []).map((e: { instancePath: string; message?: string }) => ({
     check: 'schema' as const,
     message: `${e.instancePath || '/'} ${e.message ?? 'is invalid'}`,
   }));

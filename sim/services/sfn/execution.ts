@@ -46,6 +46,7 @@ export class Execution {
   readonly done: Promise<void>;
   private readonly abortRun: () => void;
   private readonly pendingWaits = new Set<() => void>();
+  private tasksInFlight = 0;
 
   constructor(private readonly spec: ExecutionSpec) {
     this.arn = spec.arn;
@@ -72,6 +73,11 @@ export class Execution {
     this.done = this.record(run.eventLogs);
   }
 
+  /** Running, but only simulated time can move it on: every live branch sits in a Wait state. */
+  get parked(): boolean {
+    return this.status === 'RUNNING' && this.pendingWaits.size > 0 && this.tasksInFlight === 0;
+  }
+
   /** StopExecution: ABORTED at once, with the caller's error and cause. */
   stop(error?: string, cause?: string): void {
     if (this.status !== 'RUNNING') return;
@@ -86,12 +92,18 @@ export class Execution {
     for (const state of this.spec.compiled.states.values()) {
       if (state.type === 'Wait') handlers[state.name] = (input) => this.wait(input as never) as LocalHandlerResult;
       else if (state.type === 'Task') {
-        handlers[state.name] = (input) =>
-          runTask(state, input, {
-            endpoint: this.spec.endpoint(),
-            region: this.spec.region,
-            emit: (type, details) => this.history.add(type, details),
-          }) as LocalHandlerResult;
+        handlers[state.name] = async (input) => {
+          this.tasksInFlight++;
+          try {
+            return (await runTask(state, input, {
+              endpoint: this.spec.endpoint(),
+              region: this.spec.region,
+              emit: (type, details) => this.history.add(type, details),
+            })) as Awaited<LocalHandlerResult>;
+          } finally {
+            this.tasksInFlight--;
+          }
+        };
       }
     }
     return handlers;

@@ -235,6 +235,11 @@ export class SfnService implements JsonService {
   }
 
   /** Resolves with the execution once it has ended and its history is complete. */
+  /** True when no execution can make progress without simulated time passing. */
+  isQuiet(): boolean {
+    return [...this.executions.values()].every((e) => e.status !== 'RUNNING' || e.parked);
+  }
+
   async waitForExecution(executionArn: string): Promise<Execution> {
     const execution = this.execution(executionArn);
     await execution.done;
