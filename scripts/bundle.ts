@@ -31,7 +31,9 @@ export interface FunctionBundle {
 type Resource = { Type?: string; Properties?: Record<string, unknown>; Metadata?: Record<string, unknown> };
 
 function pairs(list: string[] | undefined): Record<string, string> {
-  return Object.fromEntries((list ?? []).map((item) => item.split('=') as [string, string]));
+  return Object.fromEntries(
+    (list ?? []).map((item) => [item.slice(0, item.indexOf('=')), item.slice(item.indexOf('=') + 1)]),
+  );
 }
 
 /**
@@ -46,7 +48,8 @@ export async function bundleFunctions(
   const root = dirname(resolve(templatePath));
   const template = readCfnTemplate(templatePath);
   const resources = Object.entries((template.Resources ?? {}) as Record<string, Resource>).filter(
-    ([name, r]) => r.Type === 'AWS::Serverless::Function' && r.Metadata?.BuildMethod === 'esbuild' && (!only || only(name)),
+    ([name, r]) =>
+      r.Type === 'AWS::Serverless::Function' && r.Metadata?.BuildMethod === 'esbuild' && (!only || only(name)),
   );
   const bundles: FunctionBundle[] = [];
   for (const [name, resource] of resources) {

@@ -1,3 +1,4 @@
+import { VendorDnsServer } from './dns/server.js';
 import { SimServer } from './server.js';
 import { defaultServices } from './services/index.js';
 
@@ -7,11 +8,43 @@ export interface StartSimOptions {
   port?: number;
   host?: string;
   seed?: number;
+  /** Port of the vendor DNS server (UDP and TCP); 0, the default, picks a free one. */
+  dnsPort?: number;
+}
+
+/** The simulated account: the AWS endpoint plus the vendor's DNS server, both on loopback. */
+export class SimAccount extends SimServer {
+  readonly dns: VendorDnsServer;
+
+  constructor(options: StartSimOptions = {}) {
+    super({ ...options, services: defaultServices() });
+    this.dns = new VendorDnsServer({ ...(options.host ? { host: options.host } : {}), port: options.dnsPort ?? 0 });
+    this.addControlRoute('dns', (method, subpath, body) => this.dns.control(method, subpath, body));
+  }
+
+  override async start(): Promise<string> {
+    await this.dns.start();
+    return super.start();
+  }
+
+  override async stop(): Promise<void> {
+    await super.stop();
+    await this.dns.stop();
+  }
+
+  override async reset(): Promise<void> {
+    await super.reset();
+    this.dns.reset();
+  }
+
+  override env(): Record<string, string> {
+    return { ...super.env(), CGW_VENDOR_DNS_SERVERS: this.dns.servers().join(',') };
+  }
 }
 
 /** Starts the simulated account on loopback with every service; `await sim.stop()` when done. */
-export async function startSim(options: StartSimOptions = {}): Promise<SimServer> {
-  const sim = new SimServer({ ...options, services: defaultServices() });
+export async function startSim(options: StartSimOptions = {}): Promise<SimAccount> {
+  const sim = new SimAccount(options);
   await sim.start();
   return sim;
 }

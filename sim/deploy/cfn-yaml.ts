@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { parseDocument, type ScalarTag, type CollectionTag, YAMLMap, YAMLSeq } from 'yaml';
+import { type CollectionTag, parseDocument, type ScalarTag, type YAMLMap, type YAMLSeq } from 'yaml';
 
 /** The CloudFormation short-form tags, and the long form each becomes. */
 const INTRINSICS: Record<string, string> = {

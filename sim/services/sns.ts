@@ -73,6 +73,11 @@ export class SnsService implements AwsQueryService {
     },
   };
 
+  /** A message delivered to a topic by another service (an EventBridge target), not through Publish. */
+  record(topicArn: string, message: string, clockIso = new Date().toISOString()): void {
+    this.published.push({ messageId: randomUUID(), topicArn, message, attributes: {}, at: clockIso });
+  }
+
   reset(): void {
     this.published = [];
     this.topics.clear();

@@ -73,6 +73,8 @@ export class LambdaService implements RestJsonService {
   readonly invocations: InvocationRecord[] = [];
   private readonly functions = new Map<string, RegisteredFunction>();
   private clock = new SimClock();
+  /** In the simulated account, "AWS" is the sim's endpoint: the runtime points the SDK at it. */
+  private endpoint?: string;
 
   readonly routes = [
     {
@@ -107,6 +109,7 @@ export class LambdaService implements RestJsonService {
 
   attach(server: AttachedServer): void {
     this.clock = server.clock;
+    this.endpoint = server.endpoint;
   }
 
   /** Makes a handler invocable by name or ARN; returns the function's ARN. */
@@ -209,7 +212,11 @@ export class LambdaService implements RestJsonService {
     const started = performance.now();
     // The handler gets its own copy, as it would after the payload's JSON round trip.
     const event = structuredClone(payload);
-    const variables = { ...runtimeVariables(contextInput, SIM_DEFAULT_REGION), ...fn.environment };
+    const variables = {
+      ...runtimeVariables(contextInput, SIM_DEFAULT_REGION),
+      ...(this.endpoint ? { AWS_ENDPOINT_URL: this.endpoint } : {}),
+      ...fn.environment,
+    };
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new LambdaTimeout(requestId, fn.timeoutSec)), fn.timeoutSec * 1000);

@@ -1,0 +1,71 @@
+import { existsSync } from 'node:fs';
+import { basename, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { startSim } from '../index.js';
+import { renderScenario, renderSummary } from './report.js';
+import { readScenario, runScenario, type ScenarioResult, scenarioFiles } from './runner.js';
+
+const usage = `usage: npm run drill -- [NAME...] [--json] [--verbose] [--scenarios DIR] [--template FILE]
+
+Deploys template.yaml into the simulated account and plays every scenario (or the named ones),
+printing a timeline per scenario and a summary; exits 1 if any expectation fails.`;
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    json: { type: 'boolean', default: false },
+    verbose: { type: 'boolean', default: false },
+    scenarios: { type: 'string' },
+    template: { type: 'string' },
+    help: { type: 'boolean', default: false },
+  },
+});
+if (values.help) {
+  console.log(usage);
+  process.exit(0);
+}
+
+const root = resolve(import.meta.dirname, '../..');
+const dir = resolve(values.scenarios ?? resolve(root, 'scenarios'));
+const templatePath = resolve(values.template ?? resolve(root, 'template.yaml'));
+for (const [what, path] of [
+  ['scenarios folder', dir],
+  ['template', templatePath],
+] as const) {
+  if (!existsSync(path)) {
+    console.error(`drill: the ${what} ${path} does not exist\n\n${usage}`);
+    process.exit(2);
+  }
+}
+const files = scenarioFiles(dir);
+const wanted = positionals.length ? positionals : files.map((f) => basename(f).replace(/\.ya?ml$/, ''));
+const unknown = wanted.filter((n) => !files.some((f) => basename(f).replace(/\.ya?ml$/, '') === n));
+if (unknown.length) {
+  console.error(
+    `drill: no scenario named ${unknown.join(', ')} in ${dir} (have: ${files.map((f) => basename(f)).join(', ')})`,
+  );
+  process.exit(2);
+}
+
+let scenarios: ReturnType<typeof readScenario>[];
+try {
+  scenarios = files.filter((f) => wanted.includes(basename(f).replace(/\.ya?ml$/, ''))).map(readScenario);
+} catch (err) {
+  console.error(`drill: ${(err as Error).message}`);
+  process.exit(2);
+}
+
+const sim = await startSim();
+const results: ScenarioResult[] = [];
+try {
+  for (const scenario of scenarios) {
+    const result = await runScenario(scenario, { sim, root, templatePath, verbose: values.verbose });
+    results.push(result);
+    if (!values.json) console.log(`${renderScenario(result, values.verbose)}\n`);
+  }
+} finally {
+  await sim.stop();
+}
+if (values.json) console.log(JSON.stringify(results, null, 2));
+else console.log(renderSummary(results));
+process.exit(results.every((r) => r.ok) ? 0 : 1);

@@ -1,0 +1,115 @@
+import { readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type DeployedStack, deployTemplate } from '../deploy/deploy.js';
+import type { SimAccount } from '../index.js';
+import type { SimServer } from '../server.js';
+import type { EventsService } from '../services/events.js';
+import type { SfnService } from '../services/sfn/service.js';
+import { checkExpectation, type ExpectationResult } from './expect.js';
+import { readScenario, type Scenario } from './scenario.js';
+import { collectTimeline, TimelineCursor, type TimelineEntry } from './timeline.js';
+import { DrillWorld } from './world.js';
+
+export interface ScenarioResult {
+  name: string;
+  file: string;
+  description: string;
+  ok: boolean;
+  expectations: ExpectationResult[];
+  timeline: TimelineEntry[];
+  executions: number;
+  awsCalls: number;
+  simulatedMs: number;
+  /** Set when the scenario could not be played to the end (a step failed). */
+  error?: string;
+}
+
+export interface DrillOptions {
+  sim: SimAccount;
+  /** The project folder: template.yaml, events/ and scenarios are read from it. */
+  root: string;
+  templatePath?: string;
+  verbose?: boolean;
+}
+
+/** The scenario files of a folder, by name. */
+export function scenarioFiles(dir: string): string[] {
+  return readdirSync(dir)
+    .filter((f) => /\.ya?ml$/.test(f))
+    .sort()
+    .map((f) => join(dir, f));
+}
+
+/**
+ * Waits until the account is quiet: every event delivered, and every execution finished or
+ * parked on a Wait state that only simulated time can end.
+ */
+export async function settle(sim: SimServer, timeoutMs = 60_000): Promise<void> {
+  const events = sim.service<EventsService>('events');
+  const sfn = sim.service<SfnService>('states');
+  const deadline = Date.now() + timeoutMs;
+  let quietRounds = 0;
+  while (quietRounds < 2) {
+    if (Date.now() > deadline) throw new Error(`the account did not settle within ${timeoutMs} ms`);
+    await events.settled();
+    quietRounds = sfn.isQuiet() ? quietRounds + 1 : 0;
+    await sleep(quietRounds ? 2 : 5);
+  }
+}
+
+/** Plays one scenario on a freshly reset account with the template deployed, and checks its expectations. */
+export async function runScenario(scenario: Scenario, options: DrillOptions): Promise<ScenarioResult> {
+  const { sim, root } = options;
+  await sim.reset();
+  const startedAt = sim.clock.now();
+  const stack: DeployedStack = await deployTemplate({
+    templatePath: options.templatePath ?? resolve(root, 'template.yaml'),
+    sim,
+    parameterOverrides: { ...scenario.parameters },
+  });
+  const world = new DrillWorld(sim, stack, root);
+  const result: ScenarioResult = {
+    name: scenario.name,
+    file: scenario.file,
+    description: scenario.description,
+    ok: false,
+    expectations: [],
+    timeline: [],
+    executions: 0,
+    awsCalls: 0,
+    simulatedMs: 0,
+  };
+  const cursor = new TimelineCursor(sim);
+  try {
+    await world.build(world.fill(scenario.topology));
+    await settle(sim);
+    const built = Object.values(world.names).reduce((n, ids) => n + Object.keys(ids).length, 0);
+    result.timeline.push(
+      await collectTimeline(world, cursor, `topology built (${built} resources)`, options.verbose ?? false),
+    );
+    const initialRoutes: Record<string, unknown[]> = {};
+    for (const [name, id] of Object.entries(world.names.routeTable)) {
+      const { RouteTables } = await world.call('ec2:DescribeRouteTables', { RouteTableIds: [id] });
+      initialRoutes[name] = RouteTables[0].Routes;
+    }
+    const since = sim.log.mark();
+    for (const step of scenario.steps) {
+      const what = await world.step(step);
+      await settle(sim);
+      result.timeline.push(await collectTimeline(world, cursor, what, options.verbose ?? false));
+    }
+    for (const exp of scenario.expect)
+      result.expectations.push(await checkExpectation(exp, { world, since, initialRoutes }));
+    result.ok = result.expectations.every((e) => e.ok);
+    result.awsCalls = sim.log.all({ since, product: true }).length;
+  } catch (err) {
+    result.error = err instanceof Error ? err.message : String(err);
+    result.ok = false;
+  }
+  result.executions = cursor.executionCount;
+  result.simulatedMs = sim.clock.now() - startedAt;
+  return result;
+}
+
+export { readScenario };

@@ -1,0 +1,279 @@
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { isNode, LineCounter, parseDocument } from 'yaml';
+import { z } from 'zod';
+
+/** A duration written as `90s`, `5m`, `1h`, `2d` or `250ms`. */
+const duration = z.string().regex(/^\d+(\.\d+)?(ms|s|m|h|d)$/, 'a duration such as 90s, 5m, 1h or 2d');
+
+const tags = z.record(z.string(), z.string());
+const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'a name of letters, digits, _ . -');
+
+const routeTarget = z.strictObject({
+  instance: name.optional(),
+  eniOf: name.optional().describe('the primary ENI of the named instance'),
+  internetGateway: name.optional(),
+  transitGateway: z.string().optional(),
+});
+
+const topology = z.strictObject({
+  vpcs: z
+    .array(
+      z.strictObject({
+        name,
+        cidr: z.string(),
+        subnets: z.array(z.strictObject({ name, cidr: z.string() })).default([]),
+      }),
+    )
+    .default([]),
+  internetGateways: z.array(z.strictObject({ name, vpc: name })).default([]),
+  prefixLists: z.array(z.strictObject({ name, cidrs: z.array(z.string()).min(1) })).default([]),
+  instances: z
+    .array(
+      z.strictObject({
+        name,
+        subnet: z.string().describe('vpc.subnet'),
+        tags: tags.default({}),
+        sourceDestCheck: z.boolean().default(true),
+      }),
+    )
+    .default([]),
+  routeTables: z
+    .array(
+      z.strictObject({
+        name,
+        vpc: name,
+        tags: tags.default({}),
+        subnets: z.array(name).default([]),
+        routes: z
+          .array(
+            z.strictObject({
+              destination: z.string().describe('an IPv4 or IPv6 CIDR, or prefixList:<name>'),
+              target: routeTarget,
+            }),
+          )
+          .default([]),
+      }),
+    )
+    .default([]),
+  elasticIps: z.array(z.strictObject({ name, instance: name.optional() })).default([]),
+  resolverEndpoints: z
+    .array(
+      z.strictObject({
+        name,
+        direction: z.enum(['OUTBOUND', 'INBOUND']).default('OUTBOUND'),
+        subnets: z.array(z.string()).min(2).describe('vpc.subnet, at least two'),
+      }),
+    )
+    .default([]),
+  resolverRules: z
+    .array(
+      z.strictObject({
+        name,
+        domain: z.string(),
+        targets: z.array(z.string()).min(1),
+        endpoint: name,
+        associate: z.array(name).default([]),
+        tags: tags.default({}),
+      }),
+    )
+    .default([]),
+  dns: z
+    .array(
+      z.strictObject({
+        name: z.string(),
+        cname: z.string().optional(),
+        a: z.array(z.string()).optional(),
+        ttl: z.number().int().nonnegative().default(60),
+      }),
+    )
+    .default([]),
+});
+
+const faultStep = z.strictObject({
+  service: z.string(),
+  action: z.string().optional(),
+  errorRate: z.number().min(0).max(1).optional(),
+  errorCode: z.string().optional(),
+  latencyMs: z.number().nonnegative().optional(),
+  times: z.number().int().positive().optional(),
+});
+
+const step = z.union([
+  z.strictObject({
+    putEvent: z.strictObject({
+      sample: z.string().optional().describe('a file under events/'),
+      event: z.record(z.string(), z.unknown()).optional(),
+      set: z.record(z.string(), z.unknown()).default({}),
+    }),
+  }),
+  z.strictObject({
+    aws: z.strictObject({
+      call: z.string().describe('service:Action'),
+      params: z.record(z.string(), z.unknown()).default({}),
+    }),
+  }),
+  z.strictObject({ terminate: name }),
+  z.strictObject({ stop: name }),
+  z.strictObject({ start: name }),
+  z.strictObject({ impair: name }),
+  z.strictObject({ restore: name }),
+  z.strictObject({ replaceInstance: z.strictObject({ name, as: name }) }),
+  z.strictObject({ fault: faultStep }),
+  z.strictObject({ throttle: z.enum(['ec2']) }),
+  z.strictObject({ clearFaults: z.string() }),
+  z.strictObject({ advance: duration }),
+  z.strictObject({
+    startExecution: z.strictObject({
+      stateMachine: z.string().describe('logical id in template.yaml'),
+      name: z.string().optional(),
+      input: z.record(z.string(), z.unknown()).optional(),
+      inputFile: z.string().optional(),
+    }),
+  }),
+  z.strictObject({
+    dns: z.strictObject({
+      set: z
+        .array(
+          z.strictObject({
+            name: z.string(),
+            cname: z.string().optional(),
+            a: z.array(z.string()).optional(),
+            ttl: z.number().int().default(60),
+          }),
+        )
+        .optional(),
+      remove: z.array(z.string()).optional(),
+      fault: z.strictObject({ name: z.string(), mode: z.enum(['timeout', 'servfail', 'none']) }).optional(),
+      down: z.boolean().optional().describe('every query times out (the tunnel is down)'),
+    }),
+  }),
+  z.strictObject({ note: z.string() }),
+]);
+
+const count = z.union([
+  z.number().int().nonnegative(),
+  z.strictObject({ min: z.number().int().optional(), max: z.number().int().optional() }),
+]);
+
+const expectation = z.union([
+  z.strictObject({
+    route: z.strictObject({
+      table: name,
+      destination: z.string(),
+      target: routeTarget.optional(),
+      state: z.enum(['active', 'blackhole']).optional(),
+      absent: z.boolean().optional(),
+    }),
+  }),
+  z.strictObject({ routesUnchanged: z.strictObject({ table: name, destination: z.string().optional() }) }),
+  z.strictObject({ sourceDestCheck: z.strictObject({ instance: name, enabled: z.boolean() }) }),
+  z.strictObject({ elasticIp: z.strictObject({ name, instance: name.nullable() }) }),
+  z.strictObject({
+    executions: z.strictObject({
+      stateMachine: z.string(),
+      status: z.enum(['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED']).optional(),
+      count,
+    }),
+  }),
+  z.strictObject({
+    lastOutput: z.strictObject({
+      stateMachine: z.string(),
+      path: z.string(),
+      equals: z.unknown().optional(),
+      contains: z.string().optional(),
+    }),
+  }),
+  z.strictObject({ notifications: z.strictObject({ count, contains: z.string().optional() }) }),
+  z.strictObject({ events: z.strictObject({ detailType: z.string(), count, contains: z.string().optional() }) }),
+  z.strictObject({
+    calls: z.strictObject({ action: z.string().describe('service:Action'), count, failed: z.boolean().optional() }),
+  }),
+  z.strictObject({
+    resolverRule: z.strictObject({
+      domain: z.string(),
+      exists: z.boolean().default(true),
+      managed: z.boolean().optional(),
+      associatedWith: z.array(name).optional(),
+    }),
+  }),
+  z.strictObject({ unmatchedEvents: count }),
+]);
+
+export const scenarioSchema = z.strictObject({
+  name: z.string().optional(),
+  description: z.string(),
+  parameters: z.record(z.string(), z.string()).default({}),
+  topology: topology.default({} as never),
+  steps: z.array(step).min(1),
+  expect: z.array(expectation).min(1),
+});
+
+export type Scenario = z.infer<typeof scenarioSchema> & { name: string; file: string };
+export type ScenarioStep = z.infer<typeof step>;
+export type Expectation = z.infer<typeof expectation>;
+export type Topology = z.infer<typeof topology>;
+export type Count = z.infer<typeof count>;
+
+export class ScenarioError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ScenarioError';
+  }
+}
+
+/** The most specific message zod has for an issue, walking into union branches that got furthest. */
+function deepestIssue(issue: z.core.$ZodIssue): { path: PropertyKey[]; message: string } {
+  if (issue.code === 'invalid_union' && 'errors' in issue && Array.isArray(issue.errors) && issue.errors.length > 0) {
+    const candidates = (issue.errors as z.core.$ZodIssue[][])
+      .map((branch) => branch.map((i) => deepestIssue({ ...i, path: [...issue.path, ...i.path] })))
+      .map((branch) => branch.sort((a, b) => b.path.length - a.path.length)[0]!)
+      // A branch whose key was unknown says little; prefer branches that recognised the key.
+      .filter((c) => !/Unrecognized key/.test(c.message) || true)
+      .sort((a, b) => b.path.length - a.path.length);
+    const best = candidates[0];
+    if (best && best.path.length > issue.path.length + 1) return best;
+    return {
+      path: issue.path,
+      message: 'not a known kind of entry (see scenarios/README.md for the step and expectation kinds)',
+    };
+  }
+  return { path: issue.path, message: issue.message };
+}
+
+/** Parses and validates a scenario file; errors name the file, line and field. */
+export function parseScenario(text: string, file: string): Scenario {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0]!;
+    const { line } = lineCounter.linePos(e.pos[0]);
+    throw new ScenarioError(`${file}:${line}: ${e.message.split('\n')[0]}`);
+  }
+  const result = scenarioSchema.safeParse(doc.toJS());
+  if (!result.success) {
+    const messages = result.error.issues.slice(0, 5).map((raw) => {
+      const issue = deepestIssue(raw);
+      const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
+      let node: unknown;
+      for (let n = path.length; n >= 0 && !isNode(node); n--) node = doc.getIn(path.slice(0, n), true);
+      const offset = isNode(node) && node.range ? node.range[0] : 0;
+      const { line } = lineCounter.linePos(offset);
+      return `${file}:${line}: ${path.join('.') || '(top level)'}: ${issue.message}`;
+    });
+    throw new ScenarioError(messages.join('\n'));
+  }
+  return { ...result.data, name: result.data.name ?? basename(file).replace(/\.ya?ml$/, ''), file };
+}
+
+export function readScenario(path: string): Scenario {
+  return parseScenario(readFileSync(path, 'utf8'), path);
+}
+
+/** Milliseconds in a duration such as `90s`. */
+export function durationMs(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(text);
+  if (!match) throw new ScenarioError(`not a duration: ${text}`);
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[match[2] as 'ms' | 's' | 'm' | 'h' | 'd'];
+  return Number(match[1]) * unit;
+}
