@@ -240,7 +240,7 @@ export async function deployTemplate(options: LocalDeployOptions): Promise<Deplo
         const substitutions = (p.DefinitionSubstitutions ?? {}) as Record<string, unknown>;
         const text = readFileSync(resolve(root, p.DefinitionUri), 'utf8').replace(
           /\$\{([A-Za-z0-9_.:]+)\}/g,
-          (whole, key: string) => {
+          (_whole, key: string) => {
             if (!(key in substitutions))
               throw new DeployError(`${where}: \${${key}} in ${p.DefinitionUri} has no DefinitionSubstitutions value`);
             return String(substitutions[key]);
