@@ -9,8 +9,10 @@ import {
   SIM_ACCOUNT_ID,
   SIM_DEFAULT_REGION,
 } from '../../core/service.js';
+import { runWithClock } from './clock.js';
 import { invocationContext, runtimeVariables } from './context.js';
 import { runWithEnv } from './env.js';
+import { type EmbeddedMetric, embeddedMetrics, runWithLogCapture } from './logs.js';
 
 export type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
 
@@ -51,6 +53,8 @@ export interface InvocationRecord {
   /** Simulated time the invocation started, and its wall-clock duration. */
   startedAt: string;
   durationMs: number;
+  /** What the function wrote to stdout/stderr: its log stream. */
+  logs: string[];
 }
 
 interface RegisteredFunction extends Required<Omit<FunctionSpec, 'environment'>> {
@@ -71,6 +75,8 @@ export class LambdaService implements RestJsonService {
   readonly protocol = 'rest-json';
   readonly throttleError = { code: 'TooManyRequestsException', status: 429 };
   readonly invocations: InvocationRecord[] = [];
+  /** Metrics the functions emitted in embedded metric format, as CloudWatch would extract them. */
+  readonly metrics: EmbeddedMetric[] = [];
   private readonly functions = new Map<string, RegisteredFunction>();
   private clock = new SimClock();
   /** In the simulated account, "AWS" is the sim's endpoint: the runtime points the SDK at it. */
@@ -151,6 +157,7 @@ export class LambdaService implements RestJsonService {
   reset(): void {
     this.functions.clear();
     this.invocations.length = 0;
+    this.metrics.length = 0;
   }
 
   snapshot(): unknown {
@@ -217,6 +224,7 @@ export class LambdaService implements RestJsonService {
       ...(this.endpoint ? { AWS_ENDPOINT_URL: this.endpoint } : {}),
       ...fn.environment,
     };
+    const logs: string[] = [];
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new LambdaTimeout(requestId, fn.timeoutSec)), fn.timeoutSec * 1000);
@@ -224,7 +232,11 @@ export class LambdaService implements RestJsonService {
     let outcome: InvocationRecord['outcome'];
     try {
       const result = await Promise.race([
-        runWithEnv(variables, () => fn.handler(event, invocationContext(contextInput))),
+        runWithLogCapture(logs, () =>
+          runWithClock(this.clock, () =>
+            runWithEnv(variables, () => fn.handler(event, invocationContext(contextInput))),
+          ),
+        ),
         timedOut,
       ]);
       // What the caller receives is the JSON of the result; undefined becomes null.
@@ -242,7 +254,9 @@ export class LambdaService implements RestJsonService {
       outcome,
       startedAt,
       durationMs: performance.now() - started,
+      logs,
     });
+    this.metrics.push(...embeddedMetrics(logs));
     return outcome;
   }
 }
