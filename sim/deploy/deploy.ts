@@ -157,6 +157,9 @@ export async function deployTemplate(options: LocalDeployOptions): Promise<Deplo
   for (const logicalId of deployOrder(resources, templatePath)) {
     const resource = resources[logicalId]!;
     const where = `${templatePath}: Resources.${logicalId}`;
+    if (resource.Condition && !(resource.Condition in scope.conditions)) {
+      throw new DeployError(`${where}.Condition: condition ${resource.Condition} is not declared`);
+    }
     if (resource.Condition && !scope.conditions[resource.Condition]) continue;
     const type = resource.Type ?? '';
     const record = (physicalId: string, attributes: Record<string, string>, simulated = true) => {
@@ -370,13 +373,19 @@ function deployOrder(resources: Record<string, Resource>, file: string): string[
   const state = new Map<string, 'visiting' | 'done'>();
   const visit = (id: string, path: string[]) => {
     if (state.get(id) === 'done') return;
-    if (state.get(id) === 'visiting')
-      throw new DeployError(`${file}: circular dependency ${[...path, id].join(' -> ')}`);
+    if (state.get(id) === 'visiting') {
+      const cycle = path.slice(path.findIndex((step) => step.startsWith(`${id} `)));
+      throw new DeployError(`${file}: circular dependency: Resources.${[...cycle, id].join(' -> ')}`);
+    }
     state.set(id, 'visiting');
     const resource = resources[id]!;
-    const deps = referencesIn(resource.Properties ?? {});
-    for (const d of [resource.DependsOn ?? []].flat()) deps.add(d);
-    for (const dep of deps) if (dep in resources && dep !== id) visit(dep, [...path, id]);
+    // Where each dependency is referenced from, so a cycle names the properties that close it.
+    const deps = new Map<string, string>();
+    for (const [key, value] of Object.entries(resource.Properties ?? {})) {
+      for (const dep of referencesIn(value)) if (!deps.has(dep)) deps.set(dep, `Properties.${key}`);
+    }
+    for (const d of [resource.DependsOn ?? []].flat()) if (!deps.has(d)) deps.set(d, 'DependsOn');
+    for (const [dep, via] of deps) if (dep in resources && dep !== id) visit(dep, [...path, `${id} (${via})`]);
     state.set(id, 'done');
     order.push(id);
   };

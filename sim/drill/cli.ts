@@ -8,7 +8,8 @@ import { readScenario, runScenario, type ScenarioResult, scenarioFiles } from '.
 const usage = `usage: npm run drill -- [NAME...] [--json] [--verbose] [--scenarios DIR] [--template FILE]
 
 Deploys template.yaml into the simulated account and plays every scenario (or the named ones),
-printing a timeline per scenario and a summary; exits 1 if any expectation fails.`;
+printing a timeline per scenario and a summary; exits 1 if any expectation fails, 2 if a scenario
+file or the template cannot be used.`;
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -57,15 +58,21 @@ try {
 
 const sim = await startSim();
 const results: ScenarioResult[] = [];
+let deployFailed = false;
 try {
   for (const scenario of scenarios) {
     const result = await runScenario(scenario, { sim, root, templatePath, verbose: values.verbose });
     results.push(result);
     if (!values.json) console.log(`${renderScenario(result, values.verbose)}\n`);
   }
+} catch (err) {
+  // The template could not be deployed (or the account failed): not a failed expectation, so exit 2, not 1.
+  console.error(`drill: ${err instanceof Error ? err.message : String(err)}`);
+  deployFailed = true;
 } finally {
   await sim.stop();
 }
+if (deployFailed) process.exit(2);
 if (values.json) console.log(JSON.stringify(results, null, 2));
 else console.log(renderSummary(results));
 process.exit(results.every((r) => r.ok) ? 0 : 1);

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { isNode, LineCounter, parseDocument } from 'yaml';
+import { isMap, isNode, isScalar, LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 
 /** A duration written as `90s`, `5m`, `1h`, `2d` or `250ms`. */
@@ -238,6 +238,10 @@ function deepestIssue(issue: z.core.$ZodIssue): { path: PropertyKey[]; message: 
       message: 'not a known kind of entry (see scenarios/README.md for the step and expectation kinds)',
     };
   }
+  // An unknown key is reported at the key itself, so the line points at the typo, not at its parent.
+  if (issue.code === 'unrecognized_keys' && issue.keys[0] !== undefined) {
+    return { path: [...issue.path, issue.keys[0]], message: issue.message };
+  }
   return { path: issue.path, message: issue.message };
 }
 
@@ -256,7 +260,14 @@ export function parseScenario(text: string, file: string): Scenario {
       const issue = deepestIssue(raw);
       const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
       let node: unknown;
-      for (let n = path.length; n >= 0 && !isNode(node); n--) node = doc.getIn(path.slice(0, n), true);
+      for (let n = path.length; n >= 0 && !isNode(node); n--) {
+        // A mapping entry is reported at its key, the line where a reader looks for the field.
+        const parent = n > 0 ? doc.getIn(path.slice(0, n - 1), true) : undefined;
+        const pair = isMap(parent)
+          ? parent.items.find((p) => isScalar(p.key) && p.key.value === path[n - 1])
+          : undefined;
+        node = pair?.key ?? doc.getIn(path.slice(0, n), true);
+      }
       const offset = isNode(node) && node.range ? node.range[0] : 0;
       const { line } = lineCounter.linePos(offset);
       return `${file}:${line}: ${path.join('.') || '(top level)'}: ${issue.message}`;
