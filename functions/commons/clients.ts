@@ -1,0 +1,24 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { Route53ResolverClient } from '@aws-sdk/client-route53resolver';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
+// Created once per cold start. The SDK's standard retry strategy (3 attempts, backoff with jitter)
+// absorbs short throttling bursts; what still fails surfaces as a named error for the ASL's Retry.
+// Each client is created on first use so a bundle only pays for the clients it touches.
+let ec2: EC2Client | undefined;
+let resolver: Route53ResolverClient | undefined;
+let documents: DynamoDBDocumentClient | undefined;
+let sns: SNSClient | undefined;
+let events: EventBridgeClient | undefined;
+
+export const ec2Client = () => (ec2 ??= new EC2Client({ maxAttempts: 4 }));
+export const resolverClient = () => (resolver ??= new Route53ResolverClient({ maxAttempts: 4 }));
+export const documentClient = () =>
+  (documents ??= DynamoDBDocumentClient.from(new DynamoDBClient({ maxAttempts: 4 }), {
+    marshallOptions: { removeUndefinedValues: true },
+  }));
+export const snsClient = () => (sns ??= new SNSClient({ maxAttempts: 4 }));
+export const eventsClient = () => (events ??= new EventBridgeClient({ maxAttempts: 4 }));

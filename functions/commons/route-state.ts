@@ -1,0 +1,52 @@
+import type { GroupRecord, MemberHealth, RouteOperation, RoutePlan } from '../core/routes/types.js';
+
+// The shapes the route reconciler's states pass to each other (the execution's JSON).
+
+/** What the run was asked to do. */
+export interface RouteRequest {
+  /** The operator's operation, or null for an automatic run (event or schedule). */
+  operation: RouteOperation | null;
+  dryRun: boolean;
+  overrideBlastRadius: boolean;
+}
+
+/** The trigger in a few words, for the audit record. */
+export interface TriggerSummary {
+  kind: string;
+  eventId?: string;
+  summary: string;
+}
+
+/** Output of the intake state. */
+export interface IntakeOutput {
+  request: RouteRequest;
+  trigger: TriggerSummary;
+  /** Why the run has nothing to do (not our instance, a replayed event), or null. */
+  ignored: string | null;
+}
+
+/** Output of the decide state. */
+export interface DecideOutput {
+  observedAt: string;
+  health: MemberHealth[];
+  plan: RoutePlan;
+  nextRecord: GroupRecord;
+  confirmationDelaySeconds: number;
+}
+
+/** One action's outcome, as the Map state records it (Catch included). */
+export interface ActionOutcome {
+  actionId: string;
+  status: 'applied' | 'failed';
+  detail?: string;
+  error?: string;
+  cause?: string;
+}
+
+/** What the report state receives: everything the run gathered. */
+export interface RouteRunState extends IntakeOutput {
+  executionId: string;
+  decision?: DecideOutput;
+  outcomes?: ActionOutcome[];
+  failure?: { Error: string; Cause?: string };
+}

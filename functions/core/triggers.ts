@@ -1,0 +1,154 @@
+import { z } from 'zod';
+import { InvalidInputError } from './routes/errors.js';
+
+// What can start a reconciler: an EventBridge event of a signal in DESIGN.md section 5, the
+// schedule's input, or an operator's manual operation. Validated before anything else happens.
+
+const instanceId = z.string().regex(/^i-[0-9a-f]{8,17}$/, 'must be an EC2 instance id (i-...)');
+const isoTime = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'must be an ISO-8601 time');
+
+const envelope = z.object({
+  version: z.string(),
+  id: z.string().min(1),
+  'detail-type': z.string(),
+  source: z.string(),
+  account: z.string(),
+  time: isoTime,
+  region: z.string(),
+  resources: z.array(z.string()),
+  detail: z.unknown(),
+});
+
+export const instanceStateDetail = z.object({
+  'instance-id': instanceId,
+  state: z.enum(['pending', 'running', 'stopping', 'stopped', 'shutting-down', 'terminated']),
+});
+
+export const stackResourceDetail = z.object({
+  'stack-id': z.string(),
+  'logical-resource-id': z.string(),
+  'physical-resource-id': z.string().optional(),
+  'resource-type': z.string(),
+  'status-details': z.object({ status: z.string(), 'status-reason': z.string().optional() }),
+});
+
+/** The gateway agent's report: tunnel and BGP state of one CGW instance. */
+export const agentReportDetail = z.object({
+  group: z.string().min(1),
+  instanceId,
+  tunnels: z.array(z.object({ name: z.string().min(1), status: z.enum(['up', 'down']) })).min(1),
+  bgp: z.enum(['up', 'down', 'unknown']),
+  reportedAt: isoTime,
+  reason: z.enum(['updown', 'heartbeat', 'boot']).optional(),
+});
+
+export const alarmDetail = z.object({
+  alarmName: z.string(),
+  state: z.object({ value: z.enum(['OK', 'ALARM', 'INSUFFICIENT_DATA']), reason: z.string().optional() }),
+  previousState: z.object({ value: z.string() }).optional(),
+  configuration: z
+    .object({
+      metrics: z
+        .array(
+          z.object({
+            metricStat: z
+              .object({
+                metric: z.object({
+                  namespace: z.string(),
+                  name: z.string(),
+                  dimensions: z.record(z.string(), z.string()).optional(),
+                }),
+              })
+              .optional(),
+          }),
+        )
+        .optional(),
+    })
+    .optional(),
+});
+
+export const healthDetail = z.object({
+  service: z.string(),
+  eventTypeCode: z.string(),
+  eventTypeCategory: z.string(),
+  affectedEntities: z.array(z.object({ entityValue: z.string() })).optional(),
+});
+
+export const manualOperation = z.strictObject({
+  operation: z.enum(['repair', 'failover', 'failback', 'reconcile', 'sweep']),
+  dryRun: z.boolean().default(false),
+  targetInstanceId: instanceId.optional(),
+  overrideBlastRadius: z.boolean().default(false),
+  requestedBy: z.string().max(200).optional(),
+  reason: z.string().max(1000).optional(),
+});
+
+export type AgentReportDetail = z.infer<typeof agentReportDetail>;
+export type ManualOperation = z.infer<typeof manualOperation>;
+
+/** A validated trigger, in the reconcilers' words. */
+export type Trigger =
+  | { kind: 'instance-state'; eventId: string; instanceId: string; state: string }
+  | { kind: 'stack-replaced'; eventId: string; physicalId: string | null; status: string }
+  | { kind: 'agent-report'; eventId: string; report: AgentReportDetail }
+  | { kind: 'alarm'; eventId: string; alarmName: string; state: string; metric: string | null }
+  | { kind: 'health'; eventId: string; eventTypeCode: string; service: string }
+  | { kind: 'schedule'; eventId: string }
+  | { kind: 'manual'; operation: ManualOperation };
+
+function parseWith<T>(schema: z.ZodType<T>, value: unknown, at: string): T {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  const path = [at, ...issue.path.map(String)].filter(Boolean).join('.');
+  throw new InvalidInputError(path || '(input)', issue.message);
+}
+
+/** Validates and classifies a reconciler's input; InvalidInputError names the offending field. */
+export function parseTrigger(input: unknown): Trigger {
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
+    throw new InvalidInputError('(input)', 'must be an EventBridge event or a manual operation object');
+  }
+  if (!('source' in input) && !('detail-type' in input)) {
+    return { kind: 'manual', operation: parseWith(manualOperation, input, '') };
+  }
+  const event = parseWith(envelope, input, '');
+  const signal = `${event.source} / ${event['detail-type']}`;
+  switch (signal) {
+    case 'aws.ec2 / EC2 Instance State-change Notification': {
+      const d = parseWith(instanceStateDetail, event.detail, 'detail');
+      return { kind: 'instance-state', eventId: event.id, instanceId: d['instance-id'], state: d.state };
+    }
+    case 'aws.cloudformation / CloudFormation Resource Status Change': {
+      const d = parseWith(stackResourceDetail, event.detail, 'detail');
+      return {
+        kind: 'stack-replaced',
+        eventId: event.id,
+        physicalId: d['physical-resource-id'] ?? null,
+        status: d['status-details'].status,
+      };
+    }
+    case 'cgw-autopilot.agent / Gateway Tunnel State':
+      return { kind: 'agent-report', eventId: event.id, report: parseWith(agentReportDetail, event.detail, 'detail') };
+    case 'aws.cloudwatch / CloudWatch Alarm State Change': {
+      const d = parseWith(alarmDetail, event.detail, 'detail');
+      const metric = d.configuration?.metrics?.[0]?.metricStat?.metric;
+      return {
+        kind: 'alarm',
+        eventId: event.id,
+        alarmName: d.alarmName,
+        state: d.state.value,
+        metric: metric ? `${metric.namespace}/${metric.name}` : null,
+      };
+    }
+    case 'aws.health / AWS Health Event': {
+      const d = parseWith(healthDetail, event.detail, 'detail');
+      return { kind: 'health', eventId: event.id, eventTypeCode: d.eventTypeCode, service: d.service };
+    }
+    case 'aws.events / Scheduled Event':
+    case 'aws.scheduler / Scheduled Event':
+      return { kind: 'schedule', eventId: event.id };
+    default:
+      throw new InvalidInputError('source', `'${signal}' is not a signal cgw-autopilot handles`);
+  }
+}

@@ -1,0 +1,102 @@
+import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
+import { GROUP_TAG } from '../adapters/ec2-routes.js';
+import { ec2Client } from '../commons/clients.js';
+import { classifyAwsError } from '../commons/errors.js';
+import { logger } from '../commons/powertools.js';
+import { EVENT_MEMORY_SECONDS, routeConfig, stateTable } from '../commons/route-context.js';
+import type { IntakeOutput, RouteRequest } from '../commons/route-state.js';
+import { InvalidInputError } from '../core/routes/errors.js';
+import { parseTrigger, type Trigger } from '../core/triggers.js';
+
+const automatic: RouteRequest = { operation: null, dryRun: false, overrideBlastRadius: false };
+
+/** Whether an instance carries our group's tag (EC2 state-change events carry no tags). */
+async function isGroupMember(instanceId: string): Promise<boolean> {
+  try {
+    const { Reservations } = await ec2Client().send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }));
+    const tags = Reservations?.[0]?.Instances?.[0]?.Tags ?? [];
+    return tags.some((t) => t.Key === GROUP_TAG && t.Value === routeConfig.group);
+  } catch (err) {
+    if ((err as { name?: string }).name === 'InvalidInstanceID.NotFound') return false;
+    return classifyAwsError(err, `checking whether ${instanceId} belongs to group ${routeConfig.group}`);
+  }
+}
+
+function manualRequest(trigger: Extract<Trigger, { kind: 'manual' }>): RouteRequest {
+  const op = trigger.operation;
+  if (op.targetInstanceId && op.operation !== 'failover') {
+    throw new InvalidInputError('targetInstanceId', `only a failover names a target instance, not a ${op.operation}`);
+  }
+  if (op.operation === 'reconcile') {
+    throw new InvalidInputError(
+      'operation',
+      "'reconcile' is an operation of the resolver-rule reconciler; routes take repair, failover, failback or sweep",
+    );
+  }
+  const base = { dryRun: op.dryRun, overrideBlastRadius: op.overrideBlastRadius };
+  if (op.operation === 'sweep') return { ...base, operation: null };
+  if (op.operation === 'failover') {
+    return {
+      ...base,
+      operation: { kind: 'failover', ...(op.targetInstanceId ? { targetInstanceId: op.targetInstanceId } : {}) },
+    };
+  }
+  return { ...base, operation: { kind: op.operation } };
+}
+
+/**
+ * First state of the route reconciler: validates the input (a bad one fails the execution with
+ * the field named, before any change), drops what is not ours or was already handled, and
+ * records agent reports.
+ */
+export const handler = async (event: { input: unknown }): Promise<IntakeOutput> => {
+  const trigger = parseTrigger(event.input);
+  const now = new Date().toISOString();
+  if (trigger.kind === 'manual') {
+    const request = manualRequest(trigger);
+    const op = trigger.operation;
+    return {
+      request,
+      ignored: null,
+      trigger: {
+        kind: 'manual',
+        summary: `${op.operation}${op.targetInstanceId ? ` to ${op.targetInstanceId}` : ''}${op.dryRun ? ' (dry run)' : ''} by ${op.requestedBy ?? 'an operator'}`,
+      },
+    };
+  }
+  const summary = (() => {
+    switch (trigger.kind) {
+      case 'instance-state':
+        return `${trigger.instanceId} is ${trigger.state}`;
+      case 'stack-replaced':
+        return `stack resource ${trigger.physicalId ?? '?'} ${trigger.status}`;
+      case 'agent-report':
+        return `${trigger.report.instanceId} reports tunnels ${trigger.report.tunnels.map((t) => `${t.name} ${t.status}`).join(', ')}, BGP ${trigger.report.bgp}`;
+      case 'alarm':
+        return `alarm ${trigger.alarmName} is ${trigger.state}`;
+      case 'health':
+        return `AWS Health ${trigger.service} ${trigger.eventTypeCode}`;
+      case 'schedule':
+        return 'periodic sweep';
+    }
+  })();
+  const base: IntakeOutput = {
+    request: automatic,
+    trigger: { kind: trigger.kind, eventId: trigger.eventId, summary },
+    ignored: null,
+  };
+  if (trigger.kind === 'agent-report' && trigger.report.group !== routeConfig.group) {
+    return { ...base, ignored: `report for group ${trigger.report.group}, not ${routeConfig.group}` };
+  }
+  if (!(await stateTable.recordEventOnce(routeConfig.group, trigger.eventId, now, EVENT_MEMORY_SECONDS))) {
+    logger.info('replayed event ignored', { eventId: trigger.eventId });
+    return { ...base, ignored: `event ${trigger.eventId} was already handled` };
+  }
+  if (trigger.kind === 'instance-state' && !(await isGroupMember(trigger.instanceId))) {
+    return { ...base, ignored: `${trigger.instanceId} is not a member of group ${routeConfig.group}` };
+  }
+  if (trigger.kind === 'agent-report') {
+    await stateTable.putAgentReport(routeConfig.group, trigger.report, routeConfig.agentStaleAfterSeconds * 10);
+  }
+  return base;
+};

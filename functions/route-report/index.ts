@@ -1,0 +1,180 @@
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { observeRouteTables } from '../adapters/ec2-routes.js';
+import { notify } from '../adapters/notify.js';
+import { logger, metrics } from '../commons/powertools.js';
+import { notificationTargets, routeConfig, stateTable } from '../commons/route-context.js';
+import type { ActionOutcome, RouteRunState } from '../commons/route-state.js';
+import type { UnconvergedRoute } from '../core/routes/types.js';
+import { verifyRoutes } from '../core/routes/verify.js';
+
+export type RouteResult =
+  | 'converged'
+  | 'no-change'
+  | 'partial'
+  | 'no-healthy-member'
+  | 'blocked'
+  | 'refused'
+  | 'dry-run'
+  | 'failed';
+
+/** The execution's output: the plan, each action's outcome, the verification; the audit record of the run. */
+export interface RouteReport {
+  group: string;
+  result: RouteResult;
+  dryRun: boolean;
+  trigger: RouteRunState['trigger'];
+  decision: unknown;
+  health: unknown;
+  actions: unknown[];
+  verification: { converged: boolean; unconverged: UnconvergedRoute[] } | null;
+  blocked: unknown;
+  failure?: RouteRunState['failure'];
+  notified: { sns: boolean; events: boolean } | null;
+}
+
+function resultOf(state: RouteRunState, failed: number, unconverged: number): RouteResult {
+  const plan = state.decision?.plan;
+  if (state.failure || !plan) return 'failed';
+  if (state.request.dryRun) return 'dry-run';
+  if (plan.blocked) return 'blocked';
+  if (plan.decision.outcome === 'no-healthy-member') return 'no-healthy-member';
+  if (plan.decision.outcome === 'refused') return 'refused';
+  if (failed > 0 || unconverged > 0) return 'partial';
+  return plan.actions.length > 0 ? 'converged' : 'no-change';
+}
+
+/**
+ * Last state, on every path: verifies the routes, stores the group record and releases the lease,
+ * and makes the run visible (structured log, metrics, SNS and EventBridge when something changed,
+ * failed, or needs a person).
+ */
+export const handler = async (state: RouteRunState): Promise<RouteReport> => {
+  const now = new Date().toISOString();
+  const group = routeConfig.group;
+  const plan = state.decision?.plan;
+  const outcomes = new Map((state.outcomes ?? []).map((o: ActionOutcome) => [o.actionId, o]));
+  const actions = (plan?.actions ?? []).map((action) => ({
+    ...action,
+    outcome: state.request.dryRun ? 'planned' : (outcomes.get(action.actionId) ?? { status: 'not-run' }),
+  }));
+  const failed = [...outcomes.values()].filter((o) => o.status === 'failed').length;
+  const applied = [...outcomes.values()].filter((o) => o.status === 'applied').length;
+
+  let verification: RouteReport['verification'] = null;
+  const writes = !state.request.dryRun && plan && !state.failure;
+  if (writes && plan.activeNetworkInterfaceId && !plan.blocked) {
+    const routeTables = await observeRouteTables(routeConfig);
+    const unconverged = verifyRoutes(
+      {
+        group,
+        now,
+        members: [],
+        agentReports: [],
+        networkInterfaces: { [plan.activeNetworkInterfaceId]: plan.decision.activeAfter },
+        routeTables,
+        elasticIp: null,
+        record: state.decision!.nextRecord,
+      },
+      plan.activeNetworkInterfaceId,
+      routeConfig,
+    );
+    verification = { converged: unconverged.length === 0, unconverged };
+  }
+  const result = resultOf(state, failed, verification?.unconverged.length ?? 0);
+
+  // The new record is stored only when the plan was allowed to run; a blocked or failed run keeps the old one.
+  if (!state.request.dryRun) {
+    if (writes && !plan.blocked)
+      await stateTable.saveRecordAndRelease(state.decision!.nextRecord, state.executionId, now);
+    else await stateTable.releaseLease(group, state.executionId);
+  }
+
+  const decision = plan?.decision;
+  metrics.addDimension('group', group);
+  const routesRepaired = (plan?.actions ?? []).filter(
+    (a) => (a.kind === 'replace-route' || a.kind === 'create-route') && outcomes.get(a.actionId)?.status === 'applied',
+  ).length;
+  if (!state.request.dryRun) {
+    metrics.addMetric('RoutesRepaired', MetricUnit.Count, routesRepaired);
+    metrics.addMetric('ActionsFailed', MetricUnit.Count, failed);
+    metrics.addMetric('NoHealthyMember', MetricUnit.Count, result === 'no-healthy-member' ? 1 : 0);
+    metrics.addMetric(
+      'Failovers',
+      MetricUnit.Count,
+      decision?.outcome === 'switched' && !isFailback(decision, state) ? 1 : 0,
+    );
+    metrics.addMetric(
+      'Failbacks',
+      MetricUnit.Count,
+      decision?.outcome === 'switched' && isFailback(decision, state) ? 1 : 0,
+    );
+    metrics.addMetric('ReconcileFailures', MetricUnit.Count, result === 'failed' ? 1 : 0);
+  }
+  metrics.publishStoredMetrics();
+
+  const report: RouteReport = {
+    group,
+    result,
+    dryRun: state.request.dryRun,
+    trigger: state.trigger,
+    decision: decision ?? null,
+    health: state.decision?.health ?? null,
+    actions,
+    verification,
+    blocked: plan?.blocked ?? null,
+    ...(state.failure ? { failure: state.failure } : {}),
+    notified: null,
+  };
+  logger.info('route reconciliation', {
+    result,
+    group,
+    trigger: state.trigger,
+    decision: decision ?? null,
+    applied,
+    failed,
+    verification,
+  });
+
+  const worthTelling =
+    applied > 0 || failed > 0 || ['no-healthy-member', 'blocked', 'partial', 'failed', 'refused'].includes(result);
+  if (worthTelling && !state.request.dryRun) {
+    report.notified = await notify(
+      {
+        subject: `cgw-autopilot ${group}: ${headline(result, decision, applied)}`,
+        detailType: 'Route Reconciliation Result',
+        detail: {
+          group,
+          result,
+          trigger: state.trigger,
+          decision: decision ?? null,
+          applied,
+          failed,
+          actions: actions.length,
+          verification,
+          blocked: plan?.blocked ?? null,
+          failure: state.failure ?? null,
+        },
+      },
+      notificationTargets,
+    );
+  }
+  return report;
+};
+
+function isFailback(decision: { reason: string; trigger: string }, state: RouteRunState): boolean {
+  return decision.trigger === 'failback' || (state.request.operation === null && /failback/i.test(decision.reason));
+}
+
+function headline(
+  result: RouteResult,
+  decision: { outcome: string; activeBefore: string | null; activeAfter: string | null } | undefined,
+  applied: number,
+): string {
+  if (result === 'no-healthy-member') return 'no healthy gateway, routes left as they were';
+  if (result === 'blocked') return 'plan blocked by the change limit, manual override needed';
+  if (result === 'failed') return 'reconciliation failed';
+  if (result === 'refused') return 'operator request refused';
+  if (decision?.outcome === 'switched')
+    return `active gateway ${decision.activeBefore ?? 'none'} -> ${decision.activeAfter}, ${applied} changes`;
+  return `${applied} changes${result === 'partial' ? ', some failed' : ''}`;
+}
