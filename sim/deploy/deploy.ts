@@ -154,7 +154,7 @@ export async function deployTemplate(options: LocalDeployOptions): Promise<Deplo
   const lambda = sim.service<LambdaService>('lambda');
   let bundles: Map<string, FunctionBundle> | undefined;
 
-  for (const logicalId of deployOrder(resources, templatePath)) {
+  for (const logicalId of deployOrder(resources, globals, templatePath)) {
     const resource = resources[logicalId]!;
     const where = `${templatePath}: Resources.${logicalId}`;
     if (resource.Condition && !(resource.Condition in scope.conditions)) {
@@ -368,7 +368,7 @@ function resolveParameters(
 }
 
 /** Resources in an order where each comes after what it references. */
-function deployOrder(resources: Record<string, Resource>, file: string): string[] {
+function deployOrder(resources: Record<string, Resource>, globals: Record<string, unknown>, file: string): string[] {
   const order: string[] = [];
   const state = new Map<string, 'visiting' | 'done'>();
   const visit = (id: string, path: string[]) => {
@@ -381,7 +381,12 @@ function deployOrder(resources: Record<string, Resource>, file: string): string[
     const resource = resources[id]!;
     // Where each dependency is referenced from, so a cycle names the properties that close it.
     const deps = new Map<string, string>();
-    for (const [key, value] of Object.entries(resource.Properties ?? {})) {
+    // A function also depends on what Globals.Function references (its shared environment).
+    const properties =
+      resource.Type === 'AWS::Serverless::Function'
+        ? { ...globals, ...resource.Properties }
+        : (resource.Properties ?? {});
+    for (const [key, value] of Object.entries(properties)) {
       for (const dep of referencesIn(value)) if (!deps.has(dep)) deps.set(dep, `Properties.${key}`);
     }
     for (const d of [resource.DependsOn ?? []].flat()) if (!deps.has(d)) deps.set(d, 'DependsOn');

@@ -115,12 +115,17 @@ export class DrillWorld {
   /** Replaces `{{kind.name}}` in every string of a value with the id it stands for. */
   fill<T>(value: T): T {
     if (typeof value === 'string') {
-      return value.replace(/\{\{\s*([a-zA-Z]+)\.([^}\s]+)\s*\}\}/g, (_, kind: string, name: string) => {
-        if (kind === 'stateMachine') return this.stateMachineArn(name);
-        if (kind === 'now') return this.sim.clock.iso();
-        if (!(kind in this.names)) throw new ScenarioError(`unknown reference {{${kind}.${name}}}`);
-        return this.ref(kind as keyof Names, name);
-      }) as T;
+      return value.replace(
+        /\{\{\s*([a-zA-Z]+)(?:\.([^}\s]+))?\s*\}\}/g,
+        (_, kind: string, name: string | undefined) => {
+          if (kind === 'now') return this.sim.clock.iso();
+          if (name === undefined)
+            throw new ScenarioError(`unknown reference {{${kind}}} (use {{now}} or {{kind.name}})`);
+          if (kind === 'stateMachine') return this.stateMachineArn(name);
+          if (!(kind in this.names)) throw new ScenarioError(`unknown reference {{${kind}.${name}}}`);
+          return this.ref(kind as keyof Names, name);
+        },
+      ) as T;
     }
     if (Array.isArray(value)) return value.map((v) => this.fill(v)) as T;
     if (value && typeof value === 'object') {

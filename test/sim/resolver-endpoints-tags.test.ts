@@ -13,10 +13,19 @@ import {
 } from '@aws-sdk/client-route53resolver';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type SimServer, startSim } from '../../sim/index.js';
-import { createForwardRule, createOutboundEndpoint, failure, resolverClient } from './resolver-fixtures.js';
+import {
+  createForwardRule,
+  createNetwork,
+  createOutboundEndpoint,
+  failure,
+  type Network,
+  resolverClient,
+} from './resolver-fixtures.js';
 
 let sim: SimServer;
 let client: Route53ResolverClient;
+/** A real VPC with two subnets of the sim's EC2 service, created after each reset. */
+let network: Network;
 
 beforeAll(async () => {
   sim = await startSim();
@@ -27,6 +36,7 @@ afterAll(async () => {
 });
 beforeEach(async () => {
   await sim.reset();
+  network = await createNetwork(sim);
 });
 
 const endpointInput = (overrides: Partial<CreateResolverEndpointCommandInput> = {}) =>
@@ -36,8 +46,8 @@ const endpointInput = (overrides: Partial<CreateResolverEndpointCommandInput> = 
     Direction: 'OUTBOUND',
     SecurityGroupIds: ['sg-0123456789abcdef0'],
     IpAddresses: [
-      { SubnetId: 'subnet-0aaaaaaaaaaaaaaaa', Ip: '10.0.1.10' },
-      { SubnetId: 'subnet-0bbbbbbbbbbbbbbbb', Ip: '10.0.2.10' },
+      { SubnetId: network.subnetIds[0], Ip: '10.0.1.10' },
+      { SubnetId: network.subnetIds[1], Ip: '10.0.2.10' },
     ],
     ...overrides,
   });
@@ -75,7 +85,7 @@ describe('Route 53 Resolver endpoints in the simulated account', () => {
       Status: 'OPERATIONAL',
       SecurityGroupIds: ['sg-0123456789abcdef0'],
     });
-    expect(created?.HostVPCId).toMatch(/^vpc-[0-9a-f]{17}$/);
+    expect(created?.HostVPCId).toBe(network.vpcId);
     expect(fetched.ResolverEndpoint).toEqual(created);
     expect(listed.ResolverEndpoints?.map((e) => e.Id)).toEqual([created?.Id]);
     expect(inbound.ResolverEndpoints).toEqual([]);
@@ -88,7 +98,7 @@ describe('Route 53 Resolver endpoints in the simulated account', () => {
     // Act
     const repeated = await failure(client.send(endpointInput()));
     const oneIp = await failure(
-      client.send(endpointInput({ CreatorRequestId: 'ep-2', IpAddresses: [{ SubnetId: 'subnet-0aaaaaaaaaaaaaaaa' }] })),
+      client.send(endpointInput({ CreatorRequestId: 'ep-2', IpAddresses: [{ SubnetId: network.subnetIds[0] }] })),
     );
     const unknown = await failure(
       client.send(new GetResolverEndpointCommand({ ResolverEndpointId: 'rslvr-out-00000000000000000' })),
@@ -103,7 +113,7 @@ describe('Route 53 Resolver endpoints in the simulated account', () => {
 
   it('refuses to delete an endpoint that rules still use, naming them (RSLVR-00600)', async () => {
     // Prepare
-    const endpointId = await createOutboundEndpoint(client);
+    const endpointId = await createOutboundEndpoint(client, network.subnetIds);
     const rule = await createForwardRule(client, endpointId, 'uses.example');
 
     // Act
@@ -119,7 +129,7 @@ describe('Route 53 Resolver endpoints in the simulated account', () => {
 describe('Route 53 Resolver tags', () => {
   it('tags rules at creation and by ARN, lists, overwrites and removes tags', async () => {
     // Prepare
-    const endpointId = await createOutboundEndpoint(client);
+    const endpointId = await createOutboundEndpoint(client, network.subnetIds);
     const rule = await createForwardRule(client, endpointId, 'tagged.example', {
       Tags: [{ Key: 'cgw-autopilot:managed', Value: 'true' }],
     });
@@ -220,7 +230,7 @@ describe('the Route 53 Resolver wire protocol of the simulated account', () => {
       DomainName: '.',
       Name: 'Internet Resolver',
     });
-    const association = await post('associations', { ResolverRuleId: seeded.Id, VPCId: 'vpc-0aaaaaaaaaaaaaaaa' });
+    const association = await post('associations', { ResolverRuleId: seeded.Id, VPCId: network.vpcId });
     const viaSdk = await client.send(new GetResolverRuleCommand({ ResolverRuleId: seeded.Id }));
     const snapshot = sim.snapshot().route53resolver as { rules: { Id: string; Associations: unknown[] }[] };
 

@@ -1,3 +1,4 @@
+import { CreateSubnetCommand, CreateVpcCommand, EC2Client } from '@aws-sdk/client-ec2';
 import {
   CreateResolverEndpointCommand,
   CreateResolverRuleCommand,
@@ -15,6 +16,49 @@ export function resolverClient(sim: SimServer): Route53ResolverClient {
   return new Route53ResolverClient({ endpoint: sim.endpoint, region: 'eu-west-2', credentials });
 }
 
+/** A VPC of the simulated EC2 service with two subnets in different availability zones. */
+export interface Network {
+  vpcId: string;
+  subnetIds: [string, string];
+}
+
+/**
+ * Creates a real VPC `<prefix>.0.0/16` with subnets `<prefix>.1.0/24` (zone a) and `<prefix>.2.0/24`
+ * (zone b) through the EC2 API of the same sim: Route 53 Resolver checks VPC and subnet ids against
+ * it. `sim.reset()` wipes EC2 too, so call this after any reset. Give a second network another prefix.
+ */
+export async function createNetwork(sim: SimServer, prefix = '10.0'): Promise<Network> {
+  const ec2 = new EC2Client({ endpoint: sim.endpoint, region: 'eu-west-2', credentials });
+  try {
+    const vpc = await ec2.send(new CreateVpcCommand({ CidrBlock: `${prefix}.0.0/16` }));
+    const vpcId = vpc.Vpc?.VpcId as string;
+    const subnetIds: string[] = [];
+    for (const [third, zone] of [
+      [1, 'a'],
+      [2, 'b'],
+    ] as const) {
+      const subnet = await ec2.send(
+        new CreateSubnetCommand({
+          VpcId: vpcId,
+          CidrBlock: `${prefix}.${third}.0/24`,
+          AvailabilityZone: `eu-west-2${zone}`,
+        }),
+      );
+      subnetIds.push(subnet.Subnet?.SubnetId as string);
+    }
+    return { vpcId, subnetIds: subnetIds as [string, string] };
+  } finally {
+    ec2.destroy();
+  }
+}
+
+/**
+ * Well-formed ids that name no EC2 resource: for a standalone ResolverService without EC2 hooks,
+ * which takes any well-formed id, and for tests that prove the wired sim refuses unknown ones.
+ */
+export const UNCHECKED_SUBNET_IDS: readonly [string, string] = ['subnet-0aaaaaaaaaaaaaaaa', 'subnet-0bbbbbbbbbbbbbbbb'];
+export const UNKNOWN_VPC_ID = 'vpc-0ffffffffffffffff';
+
 let counter = 0;
 
 /** A request id no other test uses. */
@@ -23,13 +67,17 @@ export function uniqueRequestId(label = 'req'): string {
   return `${label}-${counter}`;
 }
 
-export async function createOutboundEndpoint(client: Route53ResolverClient): Promise<string> {
+/** An outbound endpoint with one IP address in each of the given subnets (two, as AWS requires). */
+export async function createOutboundEndpoint(
+  client: Route53ResolverClient,
+  subnetIds: readonly string[],
+): Promise<string> {
   const created = await client.send(
     new CreateResolverEndpointCommand({
       CreatorRequestId: uniqueRequestId('endpoint'),
       Direction: 'OUTBOUND',
       SecurityGroupIds: ['sg-0123456789abcdef0'],
-      IpAddresses: [{ SubnetId: 'subnet-0aaaaaaaaaaaaaaaa' }, { SubnetId: 'subnet-0bbbbbbbbbbbbbbbb' }],
+      IpAddresses: subnetIds.map((SubnetId) => ({ SubnetId })),
     }),
   );
   return created.ResolverEndpoint?.Id as string;

@@ -10,10 +10,18 @@ import {
 } from '@aws-sdk/client-route53resolver';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type SimServer, startSim } from '../../sim/index.js';
-import { createForwardRule, createOutboundEndpoint, failure, resolverClient } from './resolver-fixtures.js';
+import {
+  createForwardRule,
+  createNetwork,
+  createOutboundEndpoint,
+  failure,
+  type Network,
+  resolverClient,
+} from './resolver-fixtures.js';
 
 let sim: SimServer;
 let client: Route53ResolverClient;
+let network: Network;
 let endpointId: string;
 
 beforeAll(async () => {
@@ -25,7 +33,8 @@ afterAll(async () => {
 });
 beforeEach(async () => {
   await sim.reset();
-  endpointId = await createOutboundEndpoint(client);
+  network = await createNetwork(sim);
+  endpointId = await createOutboundEndpoint(client, network.subnetIds);
 });
 
 describe('Route 53 Resolver rules in the simulated account', () => {
@@ -52,12 +61,14 @@ describe('Route 53 Resolver rules in the simulated account', () => {
     // Prepare
     const first = await createForwardRule(client, endpointId, 'a.example');
     await sim.reset();
-    const endpointAgain = await createOutboundEndpoint(client);
+    const networkAgain = await createNetwork(sim);
+    const endpointAgain = await createOutboundEndpoint(client, networkAgain.subnetIds);
 
     // Act
     const second = await createForwardRule(client, endpointAgain, 'a.example');
 
     // Assess
+    expect(networkAgain).toEqual(network);
     expect(endpointAgain).toBe(endpointId);
     expect(second.Id).toBe(first.Id);
   });
@@ -160,7 +171,7 @@ describe('Route 53 Resolver rules in the simulated account', () => {
   it('updates the name, targets and endpoint of a rule and keeps the rest', async () => {
     // Prepare
     const rule = await createForwardRule(client, endpointId, 'moving.example', { Name: 'before' });
-    const otherEndpoint = await createOutboundEndpoint(client);
+    const otherEndpoint = await createOutboundEndpoint(client, network.subnetIds);
     sim.clock.advance(60_000);
 
     // Act
@@ -245,7 +256,7 @@ describe('ListResolverRules', () => {
 
   it('filters by the documented names, old UPPER_SNAKE names included, ANDing filters and ORing values', async () => {
     // Prepare
-    const other = await createOutboundEndpoint(client);
+    const other = await createOutboundEndpoint(client, network.subnetIds);
     const a = await createForwardRule(client, endpointId, 'a.example', { Name: 'alpha', CreatorRequestId: 'cr-a' });
     const b = await createForwardRule(client, other, 'b.example', { Name: 'beta' });
     const system = await client.send(
