@@ -100,8 +100,13 @@ function parseWith<T>(schema: z.ZodType<T>, value: unknown, at: string): T {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
-  const path = [at, ...issue.path.map(String)].filter(Boolean).join('.');
-  throw new InvalidInputError(path || '(input)', issue.message);
+  // An unknown key is named itself, so a typo (`dryrun`) points at the typo.
+  const keys = issue.code === 'unrecognized_keys' ? [issue.keys[0]!] : [];
+  const path = [at, ...issue.path.map(String), ...keys].filter(Boolean).join('.');
+  throw new InvalidInputError(
+    path || '(input)',
+    issue.code === 'unrecognized_keys' ? 'is not a field of this input' : issue.message,
+  );
 }
 
 /** Validates and classifies a reconciler's input; InvalidInputError names the offending field. */

@@ -41,6 +41,8 @@ export interface DeployedStack {
   physical: Record<string, string>;
   /** Rules created from the template (name -> the logical id and event of its origin). */
   rules: { name: string; origin: string; target: string; pattern?: unknown; schedule?: string }[];
+  /** CloudWatch alarms with their resolved properties: the drill evaluates them on the metrics functions emit. */
+  alarms: Record<string, Record<string, unknown>>;
 }
 
 export interface LocalDeployOptions {
@@ -150,6 +152,7 @@ export async function deployTemplate(options: LocalDeployOptions): Promise<Deplo
     outputs: {},
     physical: {},
     rules: [],
+    alarms: {},
   };
   const lambda = sim.service<LambdaService>('lambda');
   let bundles: Map<string, FunctionBundle> | undefined;
@@ -301,6 +304,7 @@ export async function deployTemplate(options: LocalDeployOptions): Promise<Deplo
           throw new DeployError(`${where}: resource type ${type || '(none)'} is not supported by the local deploy`);
         }
         const name = physicalName(stackName, logicalId);
+        if (type === 'AWS::CloudWatch::Alarm') stack.alarms[logicalId] = props();
         record(
           name,
           { Arn: `arn:aws:local:${scope.region}:${scope.accountId}:${logicalId}/${name}`, GroupId: `sg-${name}` },
@@ -426,12 +430,18 @@ function physicalName(stackName: string, logicalId: string, max = 255): string {
   return `${head}-${suffix}`;
 }
 
-/** Loads the function's bundle on first invocation (its cold start), one module instance per function. */
+let deployments = 0;
+
+/**
+ * Loads the function's bundle on first invocation (its cold start): one module instance per
+ * function and per deployment, so configuration read at cold start follows each deploy.
+ */
 function lazyHandler(bundle: FunctionBundle, logicalId: string): LambdaHandler {
+  const deployment = ++deployments;
   const exportName = bundle.handler.slice(bundle.handler.lastIndexOf('.') + 1);
   let loaded: Promise<LambdaHandler> | undefined;
   return async (event, context) => {
-    loaded ??= import(`${pathToFileURL(bundle.outFile).href}?function=${logicalId}`).then(
+    loaded ??= import(`${pathToFileURL(bundle.outFile).href}?function=${logicalId}&deployment=${deployment}`).then(
       (mod: Record<string, unknown>) => {
         const handler = mod[exportName];
         if (typeof handler !== 'function') throw new DeployError(`${bundle.outFile} exports no function ${exportName}`);

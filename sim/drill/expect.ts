@@ -1,5 +1,7 @@
 import type { EventsService } from '../services/events.js';
+import type { LambdaService } from '../services/lambda/service.js';
 import type { SnsService } from '../services/sns.js';
+import { wasRaised } from './alarms.js';
 import type { Count, Expectation } from './scenario.js';
 import type { DrillWorld } from './world.js';
 
@@ -215,6 +217,27 @@ export async function checkExpectation(exp: Expectation, ctx: ExpectationContext
       ok,
       expected: `one ${e.managed === false ? 'unmanaged' : e.managed ? 'managed' : ''} rule for ${e.domain}${e.associatedWith ? ` in ${e.associatedWith.join('+')}` : ''}`,
       actual,
+    };
+  }
+  if ('metric' in exp) {
+    const e = exp.metric;
+    const values = world.sim.service<LambdaService>('lambda').metrics.filter((m) => m.name === e.name);
+    const sum = values.reduce((a, m) => a + m.value, 0);
+    return {
+      ok: countOk(e.sum, sum),
+      expected: `metric ${e.name} summing to ${countText(e.sum)}`,
+      actual: `${sum} over ${values.length} datapoints`,
+    };
+  }
+  if ('alarm' in exp) {
+    const e = exp.alarm;
+    const alarm = world.stack.alarms[e.name];
+    if (!alarm) return { ok: false, expected: `alarm ${e.name}`, actual: `template.yaml has no alarm ${e.name}` };
+    const raised = wasRaised(alarm, world.sim.service<LambdaService>('lambda').metrics);
+    return {
+      ok: raised === e.raised,
+      expected: `alarm ${e.name} ${e.raised ? 'raised' : 'never raised'}`,
+      actual: raised ? 'raised' : 'never raised',
     };
   }
   const unmatched = world.sim.service<EventsService>('events').unmatched.length;

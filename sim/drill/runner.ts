@@ -1,6 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { readCfnTemplate } from '../deploy/cfn-yaml.js';
 import { type DeployedStack, deployTemplate } from '../deploy/deploy.js';
 import type { SimAccount } from '../index.js';
 import type { SimServer } from '../server.js';
@@ -58,17 +59,34 @@ export async function settle(sim: SimServer, timeoutMs = 60_000): Promise<void> 
   }
 }
 
+/** The vendor DNS server's address for a template that declares VendorDnsTargets: it is the sim's, on a port chosen at start. */
+function vendorDnsTargets(sim: SimAccount, templatePath: string): Record<string, string> {
+  const parameters = (readCfnTemplate(templatePath).Parameters ?? {}) as Record<string, unknown>;
+  return 'VendorDnsTargets' in parameters ? { VendorDnsTargets: sim.dns.servers().join(',') } : {};
+}
+
 /** Plays one scenario on a freshly reset account with the template deployed, and checks its expectations. */
 export async function runScenario(scenario: Scenario, options: DrillOptions): Promise<ScenarioResult> {
   const { sim, root } = options;
   await sim.reset();
   const startedAt = sim.clock.now();
+  const templatePath = options.templatePath ?? resolve(root, 'template.yaml');
+  // Parameters that name topology ids ({{vpc.app}}, {{endpoint.outbound}}) need the topology built first.
+  const early = JSON.stringify(scenario.parameters).includes('{{')
+    ? new DrillWorld(sim, { physical: {} } as DeployedStack, root)
+    : undefined;
+  let buildError: unknown;
+  if (early) await early.build(early.fill(scenario.topology)).catch((err: unknown) => (buildError = err ?? 'failed'));
   const stack: DeployedStack = await deployTemplate({
-    templatePath: options.templatePath ?? resolve(root, 'template.yaml'),
+    templatePath,
     sim,
-    parameterOverrides: { ...scenario.parameters },
+    parameterOverrides: {
+      ...vendorDnsTargets(sim, templatePath),
+      ...(early ? early.fill(scenario.parameters) : scenario.parameters),
+    },
   });
   const world = new DrillWorld(sim, stack, root);
+  if (early) Object.assign(world.names, early.names);
   const result: ScenarioResult = {
     name: scenario.name,
     file: scenario.file,
@@ -82,7 +100,8 @@ export async function runScenario(scenario: Scenario, options: DrillOptions): Pr
   };
   const cursor = new TimelineCursor(sim);
   try {
-    await world.build(world.fill(scenario.topology));
+    if (buildError !== undefined) throw buildError;
+    if (!early) await world.build(world.fill(scenario.topology));
     await settle(sim);
     const built = Object.values(world.names).reduce((n, ids) => n + Object.keys(ids).length, 0);
     result.timeline.push(
@@ -100,7 +119,7 @@ export async function runScenario(scenario: Scenario, options: DrillOptions): Pr
       result.timeline.push(await collectTimeline(world, cursor, what, options.verbose ?? false));
     }
     for (const exp of scenario.expect)
-      result.expectations.push(await checkExpectation(exp, { world, since, initialRoutes }));
+      result.expectations.push(await checkExpectation(world.fill(exp), { world, since, initialRoutes }));
     result.ok = result.expectations.every((e) => e.ok);
     result.awsCalls = sim.log.all({ since, product: true }).length;
   } catch (err) {

@@ -148,6 +148,11 @@ const step = z.union([
       down: z.boolean().optional().describe('every query times out (the tunnel is down)'),
     }),
   }),
+  z.strictObject({
+    replay: z.strictObject({
+      detailType: z.string().describe('deliver the last event of this detail-type again, same id'),
+    }),
+  }),
   z.strictObject({ note: z.string() }),
 ]);
 
@@ -198,6 +203,10 @@ const expectation = z.union([
     }),
   }),
   z.strictObject({ unmatchedEvents: count }),
+  z.strictObject({ metric: z.strictObject({ name: z.string(), sum: count }) }),
+  z.strictObject({
+    alarm: z.strictObject({ name: z.string().describe('logical id in template.yaml'), raised: z.boolean() }),
+  }),
 ]);
 
 export const scenarioSchema = z.strictObject({

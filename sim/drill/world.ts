@@ -198,7 +198,7 @@ export class DrillWorld {
         CreatorRequestId: `drill-${endpoint.name}`,
         Name: endpoint.name,
         Direction: endpoint.direction,
-        SecurityGroupIds: ['sg-0drill0000000000a'],
+        SecurityGroupIds: ['sg-0d1a11000000000a'],
         IpAddresses: endpoint.subnets.map((s) => ({ SubnetId: this.ref('subnet', s) })),
       });
       this.names.endpoint[endpoint.name] = ResolverEndpoint.Id;
@@ -278,6 +278,13 @@ export class DrillWorld {
       if (d.fault) this.sim.dns.fault(d.fault.name, d.fault.mode === 'none' ? undefined : d.fault.mode);
       if (d.down !== undefined) this.sim.dns.setTunnelDown(d.down);
       return `vendor DNS: ${JSON.stringify(d)}`;
+    }
+    if ('replay' in step) {
+      const events = this.sim.service<EventsService>('events');
+      const last = events.events.findLast((e) => e['detail-type'] === step.replay.detailType);
+      if (!last) throw new ScenarioError(`replay: no "${step.replay.detailType}" event was published yet`);
+      events.publish(structuredClone(last));
+      return `EventBridge delivered ${last.source} / ${last['detail-type']} again (same id ${last.id})`;
     }
     return `note: ${step.note}`;
   }

@@ -38,7 +38,8 @@ describe('chooseActiveGateway (automatic)', () => {
 
     // Assess
     expect(decision).toMatchObject({ outcome: 'switched', activeBefore: null, activeAfter: 'i-b' });
-    expect(nextRecord).toMatchObject({ activeInstanceId: 'i-b', lastSwitchAt: NOW });
+    // A first election moves no traffic off another gateway: no cooldown starts.
+    expect(nextRecord).toMatchObject({ activeInstanceId: 'i-b', lastSwitchAt: null });
   });
 
   it('switches at once from a dead active gateway, even within the cooldown', () => {

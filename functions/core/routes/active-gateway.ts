@@ -46,7 +46,8 @@ function switchTo(ctx: DecisionContext, instanceId: string, reason: string): Act
   const nextRecord = {
     ...ctx.base,
     activeInstanceId: instanceId,
-    lastSwitchAt: ctx.observation.now,
+    // Electing a first active gateway moves no traffic off another: it does not start a cooldown.
+    lastSwitchAt: ctx.current === null ? ctx.base.lastSwitchAt : ctx.observation.now,
     pendingSoftFailure: null,
   };
   return { decision, nextRecord };

@@ -96,9 +96,30 @@ function rewriteMachine(machine: Json, states: Map<string, StateInfo>): Json {
     }
     if (Array.isArray(state.Branches))
       state.Branches = (state.Branches as Json[]).map((b) => rewriteMachine(b, states));
+    if (type === 'Choice' && Array.isArray(state.Choices))
+      state.Choices = (state.Choices as Json[]).map(negatedTypeTests);
     rewritten[name] = type === 'Wait' ? waitAsTask(state) : state;
   }
   return { ...machine, States: rewritten };
+}
+
+const TYPE_TESTS = ['IsNull', 'IsPresent', 'IsNumeric', 'IsString', 'IsBoolean', 'IsTimestamp'];
+
+/**
+ * aws-local-stepfunctions answers false to every `IsNull: false` style test (it returns
+ * `IsNull && value === null`), where AWS matches the values that are not null. Rewriting the test
+ * as `Not: { IsNull: true }` gives AWS's answer; nested And/Or/Not rules are rewritten too.
+ */
+function negatedTypeTests(rule: Json): Json {
+  const out: Json = { ...rule };
+  for (const key of ['And', 'Or'] as const) {
+    if (Array.isArray(out[key])) out[key] = (out[key] as Json[]).map(negatedTypeTests);
+  }
+  if (out.Not && typeof out.Not === 'object') out.Not = negatedTypeTests(out.Not as Json);
+  const test = TYPE_TESTS.find((t) => out[t] === false);
+  if (!test) return out;
+  const { Next, [test]: _negated, ...rest } = out;
+  return { Not: { ...rest, [test]: true }, ...(Next !== undefined ? { Next } : {}) };
 }
 
 /**

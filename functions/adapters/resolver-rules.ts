@@ -1,0 +1,359 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  AssociateResolverRuleCommand,
+  CreateResolverRuleCommand,
+  DeleteResolverRuleCommand,
+  DisassociateResolverRuleCommand,
+  ListResolverRuleAssociationsCommand,
+  ListResolverRulesCommand,
+  ListTagsForResourceCommand,
+  type ResolverRule,
+  type ResolverRuleAssociation,
+  type Route53ResolverClient,
+  type TargetAddress as SdkTargetAddress,
+  UpdateResolverRuleCommand,
+} from '@aws-sdk/client-route53resolver';
+import { resolverClient } from '../commons/clients.js';
+import { classifyAwsError, isRetryable } from '../commons/errors.js';
+import type { ResolverActionOutcome } from '../commons/resolver-state.js';
+import {
+  canonicalIp,
+  creatorRequestId,
+  isManagedByGroup,
+  normaliseDomainName,
+  type ObservedResolverRule,
+  type ObservedUnmanagedAssociation,
+  type ResolverConfig,
+  type ResolverRuleAction,
+  ruleName,
+  type TargetAddress,
+} from '../core/resolver-rules/index.js';
+
+const PAGE_SIZE = 100;
+/** What every managed rule's Name and CreatorRequestId start with (identity.ts): only these may be ours. */
+const NAME_PREFIX = 'cgwap-';
+const REQUEST_ID_PREFIX = 'cgw-autopilot-';
+
+export interface ResolverObservation {
+  observedRules: ObservedResolverRule[];
+  unmanagedAssociations: ObservedUnmanagedAssociation[];
+  /** Route 53 Resolver calls the observation made. */
+  calls: number;
+}
+
+/** Runs fn over items, at most `limit` at a time, keeping the order of the results. */
+export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < items.length; i = next++) results[i] = await fn(items[i] as T);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+function fromSdkTargets(targets: SdkTargetAddress[] | undefined): TargetAddress[] {
+  return (targets ?? []).map((t) => {
+    const ip = t.Ip ?? t.Ipv6 ?? '';
+    return { ip: canonicalIp(ip) ?? ip, port: t.Port ?? 53 };
+  });
+}
+
+function toSdkTargets(targets: readonly TargetAddress[]): SdkTargetAddress[] {
+  return targets.map((t) => (t.ip.includes(':') ? { Ipv6: t.ip, Port: t.port } : { Ip: t.ip, Port: t.port }));
+}
+
+/**
+ * True when the rule's Name and CreatorRequestId are exactly what this group creates for its domain,
+ * endpoint and targets: both are derived from the group name, and a CreatorRequestId never changes
+ * after creation, so such a rule was created by this group and needs no tag lookup.
+ */
+function createdByGroup(rule: ResolverRule, groupName: string): boolean {
+  const domain = normaliseDomainName(rule.DomainName ?? '');
+  return (
+    rule.Name === ruleName(groupName, domain) &&
+    rule.CreatorRequestId ===
+      creatorRequestId(groupName, domain, rule.ResolverEndpointId ?? '', fromSdkTargets(rule.TargetIps))
+  );
+}
+
+/** A rule that might be ours: a Name or CreatorRequestId of the product's shape; its tags decide. */
+function mightBeOurs(rule: ResolverRule): boolean {
+  return (rule.Name ?? '').startsWith(NAME_PREFIX) || (rule.CreatorRequestId ?? '').startsWith(REQUEST_ID_PREFIX);
+}
+
+async function listRules(client: Route53ResolverClient, counter: { calls: number }): Promise<ResolverRule[]> {
+  const rules: ResolverRule[] = [];
+  let token: string | undefined;
+  do {
+    counter.calls++;
+    const page = await client.send(
+      new ListResolverRulesCommand({ MaxResults: PAGE_SIZE, ...(token ? { NextToken: token } : {}) }),
+    );
+    rules.push(...(page.ResolverRules ?? []));
+    token = page.NextToken;
+  } while (token);
+  return rules;
+}
+
+async function listAssociations(
+  client: Route53ResolverClient,
+  vpcId: string,
+  counter: { calls: number },
+): Promise<ResolverRuleAssociation[]> {
+  const associations: ResolverRuleAssociation[] = [];
+  let token: string | undefined;
+  do {
+    counter.calls++;
+    const page = await client.send(
+      new ListResolverRuleAssociationsCommand({
+        MaxResults: PAGE_SIZE,
+        Filters: [{ Name: 'VPCId', Values: [vpcId] }],
+        ...(token ? { NextToken: token } : {}),
+      }),
+    );
+    associations.push(...(page.ResolverRuleAssociations ?? []));
+    token = page.NextToken;
+  } while (token);
+  return associations;
+}
+
+async function hasGroupTags(
+  client: Route53ResolverClient,
+  arn: string,
+  groupName: string,
+  counter: { calls: number },
+): Promise<boolean> {
+  const tags: { key: string; value: string }[] = [];
+  let token: string | undefined;
+  do {
+    counter.calls++;
+    const page = await client.send(
+      new ListTagsForResourceCommand({ ResourceArn: arn, ...(token ? { NextToken: token } : {}) }),
+    );
+    tags.push(...(page.Tags ?? []).map((t) => ({ key: t.Key ?? '', value: t.Value ?? '' })));
+    token = page.NextToken;
+  } while (token);
+  return isManagedByGroup(tags, groupName);
+}
+
+/**
+ * Observes every rule of the region and the associations of the configured VPCs, all paged by 100
+ * and side by side, so the calls grow with pages, not names. Tags are read only for rules that look
+ * like ours without being provably ours (say, after an update changed their targets). Associations
+ * in other VPCs are not listed: deleting a managed rule still associated there fails and is retried.
+ */
+export async function observeResolverRules(
+  config: ResolverConfig,
+  client: Route53ResolverClient = resolverClient(),
+): Promise<ResolverObservation> {
+  const counter = { calls: 0 };
+  try {
+    const [rules, ...perVpc] = await Promise.all([
+      listRules(client, counter),
+      ...config.vpcIds.map((vpcId) => listAssociations(client, vpcId, counter)),
+    ]);
+    const candidates = rules.filter(
+      (r) => r.RuleType === 'FORWARD' && !createdByGroup(r, config.groupName) && mightBeOurs(r),
+    );
+    const tagged = await mapLimit(candidates, 5, (r) => hasGroupTags(client, r.Arn ?? '', config.groupName, counter));
+    const taggedIds = new Set(candidates.filter((_, i) => tagged[i]).map((r) => r.Id));
+    const associations = perVpc.flat();
+    const observedRules = rules.map(
+      (r): ObservedResolverRule => ({
+        id: r.Id ?? '',
+        arn: r.Arn ?? '',
+        name: r.Name ?? null,
+        domainName: r.DomainName ?? '',
+        ruleType: r.RuleType ?? '',
+        targetIps: fromSdkTargets(r.TargetIps),
+        resolverEndpointId: r.ResolverEndpointId ?? null,
+        status: r.Status ?? '',
+        managed: r.RuleType === 'FORWARD' && (createdByGroup(r, config.groupName) || taggedIds.has(r.Id)),
+        associations: associations
+          .filter((a) => a.ResolverRuleId === r.Id)
+          .map((a) => ({ id: a.Id ?? '', vpcId: a.VPCId ?? '', status: a.Status ?? '' })),
+      }),
+    );
+    const byId = new Map(observedRules.map((r) => [r.id, r]));
+    const unmanagedAssociations = associations.flatMap((a): ObservedUnmanagedAssociation[] => {
+      const rule = byId.get(a.ResolverRuleId ?? '');
+      if (!rule || rule.managed) return [];
+      return [
+        {
+          associationId: a.Id ?? '',
+          ruleId: rule.id,
+          domainName: rule.domainName,
+          vpcId: a.VPCId ?? '',
+          status: a.Status ?? '',
+        },
+      ];
+    });
+    return { observedRules, unmanagedAssociations, calls: counter.calls };
+  } catch (err) {
+    return classifyAwsError(err, 'observing the Route 53 Resolver rules');
+  }
+}
+
+const errorName = (err: unknown) => (err as { name?: string }).name ?? 'Error';
+const errorText = (err: unknown) => `${errorName(err)}: ${(err as Error).message ?? String(err)}`;
+
+async function createRule(
+  client: Route53ResolverClient,
+  action: Extract<ResolverRuleAction, { kind: 'create-rule' }>,
+): Promise<{ ruleId: string; detail: string }> {
+  const a = action.after;
+  try {
+    const { ResolverRule } = await client.send(
+      new CreateResolverRuleCommand({
+        CreatorRequestId: a.creatorRequestId,
+        Name: a.name,
+        RuleType: a.ruleType,
+        DomainName: a.domainName,
+        TargetIps: toSdkTargets(a.targetIps),
+        ResolverEndpointId: a.resolverEndpointId,
+        Tags: a.tags.map((t) => ({ Key: t.key, Value: t.value })),
+      }),
+    );
+    return { ruleId: ResolverRule?.Id ?? '', detail: `created ${ResolverRule?.Id}` };
+  } catch (err) {
+    // A retried create (the first answer was lost): the CreatorRequestId finds the rule it made.
+    if (errorName(err) !== 'ResourceExistsException') throw err;
+    const { ResolverRules } = await client.send(
+      new ListResolverRulesCommand({ Filters: [{ Name: 'CreatorRequestId', Values: [a.creatorRequestId] }] }),
+    );
+    const id = ResolverRules?.[0]?.Id;
+    if (!id) throw err;
+    return { ruleId: id, detail: `already created as ${id}` };
+  }
+}
+
+/** One action's AWS call; `ruleIds` maps create-rule action ids to the rules they made. */
+async function applyOne(
+  client: Route53ResolverClient,
+  action: ResolverRuleAction,
+  ruleIds: ReadonlyMap<string, string>,
+): Promise<{ ruleId?: string; detail: string }> {
+  switch (action.kind) {
+    case 'create-rule':
+      return createRule(client, action);
+    case 'associate-rule': {
+      const ruleId = action.ruleId ?? ruleIds.get(action.createActionId ?? '') ?? '';
+      try {
+        const { ResolverRuleAssociation } = await client.send(
+          new AssociateResolverRuleCommand({ ResolverRuleId: ruleId, VPCId: action.vpcId }),
+        );
+        return { detail: `associated ${ruleId} with ${action.vpcId} (${ResolverRuleAssociation?.Id})` };
+      } catch (err) {
+        if (errorName(err) === 'ResourceExistsException')
+          return { detail: `${ruleId} already associated with ${action.vpcId}` };
+        throw err;
+      }
+    }
+    case 'update-rule-targets':
+      await client.send(
+        new UpdateResolverRuleCommand({
+          ResolverRuleId: action.ruleId,
+          Config: {
+            TargetIps: toSdkTargets(action.after.targetIps),
+            ResolverEndpointId: action.after.resolverEndpointId,
+          },
+        }),
+      );
+      return {
+        detail: `${action.ruleId} forwards to ${action.after.targetIps.map((t) => `${t.ip}:${t.port}`).join(', ')}`,
+      };
+    case 'disassociate-rule':
+      try {
+        await client.send(new DisassociateResolverRuleCommand({ ResolverRuleId: action.ruleId, VPCId: action.vpcId }));
+        return { detail: `disassociated ${action.ruleId} from ${action.vpcId}` };
+      } catch (err) {
+        if (errorName(err) === 'ResourceNotFoundException')
+          return { detail: `${action.ruleId} was no longer in ${action.vpcId}` };
+        throw err;
+      }
+    case 'delete-rule':
+      try {
+        await client.send(new DeleteResolverRuleCommand({ ResolverRuleId: action.ruleId }));
+        return { detail: `deleted ${action.ruleId} (${action.reason})` };
+      } catch (err) {
+        if (errorName(err) === 'ResourceNotFoundException') return { detail: `${action.ruleId} was already deleted` };
+        throw err;
+      }
+  }
+}
+
+/** Deleting a rule whose disassociation is still going on: worth another try later. */
+function isTransient(err: unknown): boolean {
+  return isRetryable(err) || errorName(err) === 'ResourceInUseException';
+}
+
+export interface ApplyOptions {
+  concurrency: number;
+  /** Tries per action on top of the SDK's own retries, for throttling that outlasts them. */
+  tries?: number;
+  backoffMs?: number;
+  client?: Route53ResolverClient;
+}
+
+/**
+ * Applies a plan's actions in dependency order: creates first (associations need their rule ids),
+ * then associations and updates, then disassociations, then deletes; within a stage at most
+ * `concurrency` calls at once. Actions already applied (`previous`, from an earlier attempt) are
+ * skipped. Never throws for one action: each outcome says what happened and whether it may pass.
+ */
+export async function applyResolverActions(
+  actions: readonly ResolverRuleAction[],
+  previous: readonly ResolverActionOutcome[],
+  options: ApplyOptions,
+): Promise<ResolverActionOutcome[]> {
+  const client = options.client ?? resolverClient();
+  const tries = options.tries ?? 3;
+  const backoffMs = options.backoffMs ?? 200;
+  const done = new Map(previous.filter((o) => o.status === 'applied').map((o) => [o.actionId, o]));
+  const outcomes = new Map<string, ResolverActionOutcome>(done);
+  const ruleIds = new Map([...done.values()].filter((o) => o.ruleId).map((o) => [o.actionId, o.ruleId as string]));
+
+  const run = async (action: ResolverRuleAction): Promise<void> => {
+    if (done.has(action.actionId)) return;
+    if (action.kind === 'associate-rule' && action.ruleId === null && !ruleIds.has(action.createActionId ?? '')) {
+      outcomes.set(action.actionId, { actionId: action.actionId, status: 'skipped', detail: 'its create-rule failed' });
+      return;
+    }
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const result = await applyOne(client, action, ruleIds);
+        if (result.ruleId) ruleIds.set(action.actionId, result.ruleId);
+        outcomes.set(action.actionId, { actionId: action.actionId, status: 'applied', ...result });
+        return;
+      } catch (err) {
+        const retryable = isTransient(err);
+        if (retryable && attempt < tries) {
+          await sleep(Math.random() * backoffMs * 2 ** attempt);
+          continue;
+        }
+        outcomes.set(action.actionId, {
+          actionId: action.actionId,
+          status: 'failed',
+          error: errorText(err),
+          retryable,
+        });
+        return;
+      }
+    }
+  };
+  const stages: ResolverRuleAction['kind'][][] = [
+    ['create-rule'],
+    ['associate-rule', 'update-rule-targets'],
+    ['disassociate-rule'],
+    ['delete-rule'],
+  ];
+  for (const kinds of stages) {
+    await mapLimit(
+      actions.filter((a) => kinds.includes(a.kind)),
+      options.concurrency,
+      run,
+    );
+  }
+  return actions.map((a) => outcomes.get(a.actionId) ?? { actionId: a.actionId, status: 'skipped', detail: 'not run' });
+}

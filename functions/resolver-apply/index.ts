@@ -1,0 +1,33 @@
+import { applyResolverActions } from '../adapters/resolver-rules.js';
+import { RetryableAwsError } from '../commons/errors.js';
+import { logger } from '../commons/powertools.js';
+import { RUN_RECORD_SECONDS, resolverContext } from '../commons/resolver-context.js';
+import { type ResolverActionOutcome, type ResolverApplySummary, summarise } from '../commons/resolver-state.js';
+import type { ResolverRulePlan } from '../core/resolver-rules/index.js';
+
+resolverContext();
+
+/**
+ * Applies the stored plan in dependency order (create, associate and update, disassociate, delete) and
+ * stores every outcome. When throttling or a pending disassociation outlasted the per-action retries, it
+ * throws RetryableAwsError after storing: the ASL's Retry runs it again, and only what is not applied yet
+ * is tried again (creates are idempotent through their CreatorRequestId).
+ */
+export const handler = async (event: { executionId: string }): Promise<ResolverApplySummary> => {
+  const { store, tuning } = resolverContext();
+  const run = await store.getRun<ResolverRulePlan, ResolverActionOutcome[]>(event.executionId);
+  if (!run.plan) throw new Error(`no plan is stored for ${event.executionId}`);
+  const outcomes = await applyResolverActions(run.plan.actions, run.outcomes ?? [], {
+    concurrency: tuning.applyConcurrency,
+  });
+  await store.putRunPart(event.executionId, 'outcomes', outcomes, new Date().toISOString(), RUN_RECORD_SECONDS);
+  const summary = summarise(outcomes);
+  logger.info('resolver actions applied', { ...summary });
+  const retryable = outcomes.filter((o) => o.status === 'failed' && o.retryable);
+  if (retryable.length > 0) {
+    throw new RetryableAwsError(
+      `${retryable.length} of ${outcomes.length} resolver actions failed for now (${retryable[0]?.error}); ${summary.applied} applied`,
+    );
+  }
+  return summary;
+};

@@ -1,0 +1,60 @@
+import { resolverContext } from '../commons/resolver-context.js';
+import type { ResolverIntakeOutput } from '../commons/resolver-state.js';
+import type { TriggerSummary } from '../commons/route-state.js';
+import { InvalidInputError } from '../core/routes/errors.js';
+import { parseTrigger, type Trigger } from '../core/triggers.js';
+
+// Validated at cold start: a bad parameter fails the first run with a ConfigurationError naming it.
+resolverContext();
+
+const RESOLVER_OPERATIONS = new Set(['reconcile', 'sweep']);
+
+function ignoredReport(trigger: Extract<Trigger, { kind: 'agent-report' }>, group: string): string | null {
+  if (trigger.report.group !== group) return `report for group ${trigger.report.group}, not ${group}`;
+  if (!trigger.report.tunnels.some((t) => t.status === 'up')) return 'no tunnel is up: the vendor DNS is out of reach';
+  return null;
+}
+
+/**
+ * First state of the resolver-rule reconciler: validates the input (a bad one fails the execution with
+ * the field named, before any change) and tells why the run happens. Level-triggered: a replayed event
+ * only causes one more observation, never a second change.
+ */
+export const handler = async (event: { input: unknown }): Promise<ResolverIntakeOutput> => {
+  const { config } = resolverContext();
+  const trigger = parseTrigger(event.input);
+  if (trigger.kind === 'manual') {
+    const op = trigger.operation;
+    if (!RESOLVER_OPERATIONS.has(op.operation)) {
+      throw new InvalidInputError(
+        'operation',
+        `'${op.operation}' is an operation of the route reconciler; resolver rules take reconcile or sweep`,
+      );
+    }
+    if (op.targetInstanceId) throw new InvalidInputError('targetInstanceId', 'resolver rules have no target instance');
+    return {
+      request: { dryRun: op.dryRun, overrideBlastRadius: op.overrideBlastRadius },
+      trigger: {
+        kind: op.operation === 'sweep' ? 'schedule' : 'manual',
+        summary: `${op.operation}${op.dryRun ? ' (dry run)' : ''} by ${op.requestedBy ?? 'an operator'}`,
+      },
+      ignored: null,
+    };
+  }
+  const request = { dryRun: false, overrideBlastRadius: false };
+  const base = (summary: string): TriggerSummary => ({ kind: trigger.kind, eventId: trigger.eventId, summary });
+  switch (trigger.kind) {
+    case 'agent-report':
+      return {
+        request,
+        trigger: base(
+          `${trigger.report.instanceId} reports tunnels ${trigger.report.tunnels.map((t) => `${t.name} ${t.status}`).join(', ')}`,
+        ),
+        ignored: ignoredReport(trigger, config.groupName),
+      };
+    case 'schedule':
+      return { request, trigger: base('periodic sweep'), ignored: null };
+    default:
+      return { request, trigger: base(trigger.kind), ignored: `${trigger.kind} events do not concern resolver rules` };
+  }
+};
