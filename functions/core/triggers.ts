@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidInputError } from './routes/errors.js';
 
 // What can start a reconciler: an EventBridge event of a signal in DESIGN.md section 5, the

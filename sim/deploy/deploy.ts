@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CreateTableCommand, DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
@@ -105,9 +104,10 @@ const NOT_SIMULATED = new Set([
 
 const credentials = { accessKeyId: 'AKIDSIMULATED', secretAccessKey: 'simulated-secret' };
 
+/** Bundles live under the template's folder so that packages left External (the AWS SDK) resolve from its node_modules. */
 function bundleDirFor(templatePath: string): string {
   const hash = createHash('sha256').update(resolve(templatePath)).digest('hex').slice(0, 12);
-  return join(tmpdir(), 'cgw-autopilot-bundles', hash);
+  return join(dirname(resolve(templatePath)), 'dist', '.local-deploy', hash);
 }
 
 /**
