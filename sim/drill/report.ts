@@ -14,9 +14,12 @@ export function renderScenario(result: ScenarioResult, verbose = false): string 
   for (const entry of result.timeline) {
     lines.push(`-- ${entry.at.slice(11, 19)}  ${entry.step}`);
     for (const event of entry.events) {
-      lines.push(
-        `     event      ${event.label}${event.rules.length ? ` -> rule ${event.rules.join(', ')}` : '  (matched no rule)'}`,
-      );
+      const fate = event.rules.length
+        ? ` -> rule ${event.rules.join(', ')}`
+        : event.label.startsWith('cgw-autopilot /')
+          ? '  (published for the operators)'
+          : '  (matched no rule)';
+      lines.push(`     event      ${event.label}${fate}`);
     }
     for (const execution of entry.executions) {
       lines.push(
