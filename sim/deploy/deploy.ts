@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CreateTableCommand, DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
@@ -104,10 +104,32 @@ const NOT_SIMULATED = new Set([
 
 const credentials = { accessKeyId: 'AKIDSIMULATED', secretAccessKey: 'simulated-secret' };
 
-/** Bundles live under the template's folder so that packages left External (the AWS SDK) resolve from its node_modules. */
+/**
+ * Bundles live under the template's folder so that packages left External (the AWS SDK) resolve
+ * from its node_modules; one folder per process, so parallel test files never read each other's
+ * half-written bundles, removed when the process ends.
+ */
 function bundleDirFor(templatePath: string): string {
   const hash = createHash('sha256').update(resolve(templatePath)).digest('hex').slice(0, 12);
-  return join(dirname(resolve(templatePath)), 'dist', '.local-deploy', hash);
+  const dir = join(dirname(resolve(templatePath)), 'dist', '.local-deploy', `${hash}-${process.pid}`);
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+const bundleCache = new Map<string, Promise<Map<string, FunctionBundle>>>();
+
+/** The template's function bundles, built once per process and template (each deploy still cold-starts them). */
+function bundlesOf(templatePath: string, bundleDir?: string): Promise<Map<string, FunctionBundle>> {
+  const key = `${resolve(templatePath)}\0${bundleDir ?? ''}`;
+  let bundles = bundleCache.get(key);
+  if (!bundles) {
+    bundles = bundleFunctions(templatePath, bundleDir ?? bundleDirFor(templatePath)).then(
+      (list) => new Map(list.map((b) => [b.name, b])),
+    );
+    bundleCache.set(key, bundles);
+    bundles.catch(() => bundleCache.delete(key));
+  }
+  return bundles;
 }
 
 /**
@@ -211,12 +233,7 @@ export async function deployTemplate(options: LocalDeployOptions): Promise<Deplo
       }
       case 'AWS::Serverless::Function': {
         rejectUnknown(resource.Properties ?? {}, FUNCTION_PROPERTIES, where);
-        bundles ??= new Map(
-          (await bundleFunctions(templatePath, options.bundleDir ?? bundleDirFor(templatePath))).map((b) => [
-            b.name,
-            b,
-          ]),
-        );
+        bundles ??= await bundlesOf(templatePath, options.bundleDir);
         const bundle = bundles.get(logicalId);
         if (!bundle) throw new DeployError(`${where}: Metadata.BuildMethod must be esbuild with EntryPoints`);
         const merged = mergeGlobals(globals, resource.Properties ?? {});

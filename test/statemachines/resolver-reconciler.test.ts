@@ -1,0 +1,165 @@
+import { resolve } from 'node:path';
+import type { HistoryEvent } from '@aws-sdk/client-sfn';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { deployTemplate } from '../../sim/deploy/deploy.js';
+import { settle } from '../../sim/drill/runner.js';
+import { DrillWorld } from '../../sim/drill/world.js';
+import { type SimAccount, startSim } from '../../sim/index.js';
+
+const root = resolve(import.meta.dirname, '../..');
+const MANUAL = { operation: 'reconcile', requestedBy: 'test' };
+
+/** The event log of one execution of the resolver reconciler on the deployed template, with its status. */
+async function execute(world: DrillWorld, sim: SimAccount, input: object) {
+  const { executionArn } = await world.call('sfn:StartExecution', {
+    stateMachineArn: world.stateMachineArn('ResolverReconcilerStateMachine'),
+    input: JSON.stringify(input),
+  });
+  await settle(sim);
+  const events: HistoryEvent[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await world.call('sfn:GetExecutionHistory', { executionArn, ...(nextToken ? { nextToken } : {}) });
+    events.push(...page.events);
+    nextToken = page.nextToken;
+  } while (nextToken);
+  const described = await world.call('sfn:DescribeExecution', { executionArn });
+  return {
+    events,
+    status: described.status as string,
+    output: described.output ? JSON.parse(described.output) : null,
+    described,
+  };
+}
+
+const entered = (events: HistoryEvent[]) =>
+  events.filter((e) => e.type?.endsWith('StateEntered')).map((e) => e.stateEnteredEventDetails?.name);
+const failedTasks = (events: HistoryEvent[]) =>
+  events
+    .filter((e) => e.type === 'TaskFailed' || e.type === 'LambdaFunctionFailed')
+    .map((e) => e.taskFailedEventDetails?.error ?? e.lambdaFunctionFailedEventDetails?.error);
+
+describe('resolver reconciler state machine (deployed template, simulated account)', () => {
+  let sim: SimAccount;
+  let world: DrillWorld;
+
+  beforeAll(async () => {
+    sim = await startSim();
+  });
+  afterAll(async () => {
+    await sim.stop();
+  });
+  beforeEach(async () => {
+    await sim.reset();
+    const topology = new DrillWorld(sim, { physical: {} } as never, root);
+    await topology.build({
+      vpcs: [
+        {
+          name: 'app',
+          cidr: '10.0.0.0/16',
+          subnets: [
+            { name: 'a', cidr: '10.0.1.0/24' },
+            { name: 'b', cidr: '10.0.2.0/24' },
+          ],
+        },
+      ],
+      internetGateways: [],
+      prefixLists: [],
+      instances: [],
+      routeTables: [],
+      elasticIps: [],
+      resolverEndpoints: [{ name: 'outbound', direction: 'OUTBOUND', subnets: ['app.a', 'app.b'] }],
+      resolverRules: [],
+      dns: [
+        { name: 'db.vendor.example', cname: 'host-1.vendor.example', ttl: 60 },
+        { name: 'host-1.vendor.example', a: ['10.200.1.1'], ttl: 60 },
+      ],
+    });
+    const stack = await deployTemplate({
+      templatePath: resolve(root, 'template.yaml'),
+      sim,
+      parameterOverrides: {
+        ResolverTrackedNames: 'db.vendor.example',
+        VendorDnsTargets: sim.dns.servers().join(','),
+        OutboundResolverEndpointId: topology.ref('endpoint', 'outbound'),
+        ResolverVpcIds: topology.ref('vpc', 'app'),
+        SweepSchedule: 'rate(1 day)',
+      },
+    });
+    world = new DrillWorld(sim, stack, root);
+  });
+
+  it('retries Apply on RetryableAwsError when throttling outlasts the function, then converges', {
+    timeout: 30_000,
+  }, async () => {
+    // Prepare
+    sim.faults.add({
+      service: 'route53resolver',
+      action: 'AssociateResolverRule',
+      errorRate: 1,
+      errorCode: 'ThrottlingException',
+      times: 26,
+    });
+
+    // Act
+    const run = await execute(world, sim, MANUAL);
+
+    // Assess
+    expect(run.status).toBe('SUCCEEDED');
+    expect(failedTasks(run.events)).toContain('RetryableAwsError');
+    expect(entered(run.events).filter((name) => name === 'Apply')).toHaveLength(1);
+    expect(run.output).toMatchObject({ result: 'converged', outcomes: { applied: 4, failed: 0 } });
+  });
+
+  it('takes the dry-run branch: no Apply state, the plan in the output', async () => {
+    // Act
+    const run = await execute(world, sim, { ...MANUAL, dryRun: true });
+
+    // Assess
+    expect(run.status).toBe('SUCCEEDED');
+    expect(entered(run.events)).toEqual([
+      'Intake',
+      'IsIgnored',
+      'Decide',
+      'UnpackDecision',
+      'ShouldApply',
+      'Report',
+      'IsBlocked',
+      'Done',
+    ]);
+    expect(run.output).toMatchObject({ result: 'dry-run', actionCount: 4 });
+  });
+
+  it('catches a malformed input in Intake and fails naming the field, before Decide', async () => {
+    // Act
+    const run = await execute(world, sim, { operation: 'repair' });
+
+    // Assess
+    expect(run.status).toBe('FAILED');
+    expect(run.described.error).toBe('InvalidInputError');
+    expect(run.described.cause).toContain('operation');
+    expect(entered(run.events)).toEqual(['Intake', 'InputRejected']);
+  });
+
+  it('retries Decide when Route 53 Resolver keeps failing, then catches it and reports the failure', {
+    timeout: 60_000,
+  }, async () => {
+    // Prepare
+    sim.faults.add({
+      service: 'route53resolver',
+      action: 'ListResolverRules',
+      errorRate: 1,
+      errorCode: 'InternalError',
+    });
+
+    // Act
+    const run = await execute(world, sim, MANUAL);
+
+    // Assess
+    expect(run.status).toBe('FAILED');
+    expect(failedTasks(run.events).filter((e) => e === 'RetryableAwsError').length).toBeGreaterThanOrEqual(5);
+    expect(entered(run.events)).toContain('ReportFailure');
+    expect(entered(run.events)).not.toContain('Apply');
+    expect(run.described.error).toBe('RetryableAwsError');
+  });
+});
