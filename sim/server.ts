@@ -450,6 +450,9 @@ async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
 }
 
 function send(res: ServerResponse, response: RawResponse): void {
+  // No Date header: handlers live on simulated time and the drill on real time, and the SDK would
+  // take the difference for clock skew (retrying the first error of every client once).
+  res.sendDate = false;
   const body = typeof response.body === 'string' ? Buffer.from(response.body, 'utf8') : response.body;
   res.writeHead(response.status, { ...response.headers, 'content-length': String(body.length) });
   res.end(body);

@@ -330,7 +330,15 @@ export async function deployTemplate(options: LocalDeployOptions): Promise<Deplo
       }
     }
   }
-  for (const [name, output] of Object.entries((template.Outputs ?? {}) as Record<string, { Value?: unknown }>)) {
+  for (const [name, output] of Object.entries(
+    (template.Outputs ?? {}) as Record<string, { Value?: unknown; Condition?: string }>,
+  )) {
+    if (output.Condition !== undefined) {
+      if (!(output.Condition in scope.conditions)) {
+        throw new DeployError(`${templatePath}: Outputs.${name}.Condition ${output.Condition} is not declared`);
+      }
+      if (!scope.conditions[output.Condition]) continue;
+    }
     stack.outputs[name] = resolveValue(output.Value, scope, `${templatePath}: Outputs.${name}`);
   }
   return stack;

@@ -21,6 +21,13 @@ export function runWithEnv<T>(variables: Record<string, string>, fn: () => T): T
   return storage.run(new Map(Object.entries(variables)), fn);
 }
 
+/**
+ * Host variables a function still sees, as a Lambda execution environment has its own PATH, locale and
+ * temp dir; everything else of the host (a test runner's settings, the operator's AWS profile) is
+ * invisible to the function, as it would be in Lambda.
+ */
+const HOST_VARIABLES = new Set(['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'NODE_OPTIONS', 'NODE_PATH', 'NODE_ENV']);
+
 function installEnvProxy(): void {
   if (installed) return;
   installed = true;
@@ -28,12 +35,13 @@ function installEnvProxy(): void {
   const overlay = () => storage.getStore();
   const read = (key: string): string | undefined => {
     const layer = overlay();
-    return layer?.has(key) ? layer.get(key) : base[key];
+    if (!layer) return base[key];
+    return layer.has(key) ? layer.get(key) : HOST_VARIABLES.has(key) ? base[key] : undefined;
   };
   const keys = (): string[] => {
     const layer = overlay();
     if (!layer) return Object.keys(base);
-    const all = new Set(Object.keys(base));
+    const all = new Set(Object.keys(base).filter((key) => HOST_VARIABLES.has(key)));
     for (const [key, value] of layer) {
       if (value === undefined) all.delete(key);
       else all.add(key);

@@ -1,0 +1,256 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { HistoryEvent } from '@aws-sdk/client-sfn';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type DeployedStack, deployTemplate } from '../../sim/deploy/deploy.js';
+import { settle } from '../../sim/drill/runner.js';
+import type { Topology } from '../../sim/drill/scenario.js';
+import { DrillWorld } from '../../sim/drill/world.js';
+import { type SimAccount, startSim } from '../../sim/index.js';
+
+const root = resolve(import.meta.dirname, '../..');
+const sample = (file: string): Record<string, unknown> =>
+  JSON.parse(readFileSync(resolve(root, 'events', file), 'utf8'));
+
+/** Two gateways of the group, cgw-a preferred; one managed table routing the vendor CIDR to cgw-a. */
+const topology: Topology = {
+  vpcs: [{ name: 'app', cidr: '10.0.0.0/16', subnets: [{ name: 'gw', cidr: '10.0.0.0/24' }] }],
+  internetGateways: [],
+  prefixLists: [],
+  instances: [
+    {
+      name: 'cgw-a',
+      subnet: 'app.gw',
+      sourceDestCheck: false,
+      tags: { 'cgw-autopilot:group': 'vendor-vpn', 'cgw-autopilot:priority': '1' },
+    },
+    {
+      name: 'cgw-b',
+      subnet: 'app.gw',
+      sourceDestCheck: false,
+      tags: { 'cgw-autopilot:group': 'vendor-vpn', 'cgw-autopilot:priority': '2' },
+    },
+  ],
+  routeTables: [
+    {
+      name: 'private',
+      vpc: 'app',
+      subnets: [],
+      tags: { 'cgw-autopilot:managed': 'true' },
+      routes: [{ destination: '10.200.0.0/16', target: { eniOf: 'cgw-a' } }],
+    },
+  ],
+  elasticIps: [],
+  resolverEndpoints: [],
+  resolverRules: [],
+  dns: [],
+};
+
+const entered = (events: HistoryEvent[]) =>
+  events.filter((e) => e.type?.endsWith('StateEntered')).map((e) => e.stateEnteredEventDetails?.name);
+const taskErrors = (events: HistoryEvent[]) =>
+  events.filter((e) => e.type === 'TaskFailed').map((e) => e.taskFailedEventDetails?.error);
+
+describe('route reconciler state machine (deployed template, simulated account)', () => {
+  let sim: SimAccount;
+  let stack: DeployedStack;
+  let world: DrillWorld;
+
+  /** Starts the route reconciler with input, waits for the account to settle, and reads its event log. */
+  async function execute(input: object) {
+    const since = sim.log.mark();
+    const { executionArn } = await world.call('sfn:StartExecution', {
+      stateMachineArn: world.stateMachineArn('RouteReconcilerStateMachine'),
+      input: JSON.stringify(input),
+    });
+    await settle(sim);
+    const events: HistoryEvent[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await world.call('sfn:GetExecutionHistory', { executionArn, ...(nextToken ? { nextToken } : {}) });
+      events.push(...page.events);
+      nextToken = page.nextToken;
+    } while (nextToken);
+    const described = await world.call('sfn:DescribeExecution', { executionArn });
+    return {
+      events,
+      status: described.status as string,
+      error: described.error as string | undefined,
+      cause: described.cause as string | undefined,
+      output: described.output ? JSON.parse(described.output) : null,
+      /** The product's AWS calls during the run (the drill's own calls excluded). */
+      calls: sim.log.all({ since, product: true }).map((r) => `${r.service}:${r.action}`),
+    };
+  }
+
+  const mutating = (calls: string[]) =>
+    calls.filter((c) => (c.startsWith('ec2:') && !c.startsWith('ec2:Describe')) || /^dynamodb:(Put|Update)/.test(c));
+
+  async function privateRouteTarget(): Promise<string | undefined> {
+    return (await world.route('private', '10.200.0.0/16'))?.NetworkInterfaceId;
+  }
+
+  beforeAll(async () => {
+    sim = await startSim();
+  });
+  afterAll(async () => {
+    await sim.stop();
+  });
+
+  // sim.reset() wipes the deployment too, so each test deploys again (about a second) on a fresh account.
+  beforeEach(async () => {
+    await sim.reset();
+    stack = await deployTemplate({
+      templatePath: resolve(root, 'template.yaml'),
+      sim,
+      parameterOverrides: { AgentStaleAfterSeconds: '86400' },
+    });
+    world = new DrillWorld(sim, stack, root);
+    await world.build(topology);
+    // Both agents report their tunnels up; the runs they trigger elect cgw-a, which the routes already use.
+    for (const gateway of ['cgw-a', 'cgw-b']) {
+      await world.step({
+        putEvent: {
+          sample: 'events/agent-tunnels-up.json',
+          set: { id: `${gateway}-up`, 'detail.instanceId': `{{instance.${gateway}}}`, 'detail.reportedAt': '{{now}}' },
+        },
+      });
+    }
+    await settle(sim);
+  });
+
+  // The SDK's own backoff between its 4 attempts is wall-clock time: a few seconds.
+  it('retries ApplyAction on RetryableAwsError after the SDK gave up, then applies the action', {
+    timeout: 30_000,
+  }, async () => {
+    // Prepare
+    sim.faults.add({
+      service: 'ec2',
+      action: 'ReplaceRoute',
+      errorRate: 1,
+      errorCode: 'RequestLimitExceeded',
+      times: 4,
+    });
+
+    // Act
+    const run = await execute(sample('manual-failover.json'));
+
+    // Assess
+    expect(run.status).toBe('SUCCEEDED');
+    expect(run.calls.filter((c) => c === 'ec2:ReplaceRoute')).toHaveLength(5);
+    const failed = run.events.findIndex((e) => e.type === 'TaskFailed');
+    const succeeded = run.events.findLastIndex((e) => e.type === 'TaskSucceeded');
+    expect(taskErrors(run.events)).toEqual(['RetryableAwsError']);
+    expect(run.events[failed]?.taskFailedEventDetails?.cause).toContain('RequestLimitExceeded');
+    expect(succeeded).toBeGreaterThan(failed);
+    expect(entered(run.events)).not.toContain('ActionFailed');
+    expect(run.output).toMatchObject({
+      result: 'converged',
+      decision: {
+        outcome: 'switched',
+        activeBefore: world.ref('instance', 'cgw-a'),
+        activeAfter: world.ref('instance', 'cgw-b'),
+      },
+      actions: [{ kind: 'replace-route', outcome: { status: 'applied', detail: 'applied' } }],
+      verification: { converged: true },
+    });
+    expect(await privateRouteTarget()).toBe(world.ref('eni', 'cgw-b'));
+  });
+
+  it('catches a permanent ReplaceRoute error in ActionFailed and reports a partial run (promise 6)', async () => {
+    // Prepare
+    sim.faults.add({
+      service: 'ec2',
+      action: 'ReplaceRoute',
+      errorRate: 1,
+      errorCode: 'InvalidRouteTableID.NotFound',
+      errorStatus: 400,
+      times: 20,
+    });
+
+    // Act
+    const run = await execute(sample('manual-failover.json'));
+
+    // Assess
+    expect(run.status).toBe('SUCCEEDED');
+    // One TaskFailed only: the ASL does not retry ActionFailedError.
+    expect(taskErrors(run.events)).toEqual(['ActionFailedError']);
+    expect(entered(run.events)).toContain('ActionFailed');
+    expect(run.output).toMatchObject({
+      result: 'partial',
+      actions: [{ kind: 'replace-route', outcome: { status: 'failed', error: 'ActionFailedError' } }],
+      verification: { converged: false },
+    });
+    expect(run.output.actions[0].outcome.cause).toContain('InvalidRouteTableID.NotFound');
+    expect(await privateRouteTarget()).toBe(world.ref('eni', 'cgw-a'));
+  });
+
+  it('takes the dry-run branch: no Map state, the plan in the output, no change', async () => {
+    // Act
+    const run = await execute(sample('manual-failover-dry-run.json'));
+
+    // Assess
+    expect(run.status).toBe('SUCCEEDED');
+    expect(run.events.filter((e) => e.type?.startsWith('Map'))).toEqual([]);
+    expect(entered(run.events)).not.toContain('Apply');
+    expect(run.output).toMatchObject({
+      result: 'dry-run',
+      dryRun: true,
+      decision: { outcome: 'switched', activeAfter: world.ref('instance', 'cgw-b') },
+      actions: [
+        { kind: 'replace-route', outcome: 'planned', after: { networkInterfaceId: world.ref('eni', 'cgw-b') } },
+      ],
+    });
+    expect(run.calls.filter((c) => c.startsWith('ec2:') && !c.startsWith('ec2:Describe'))).toEqual([]);
+    expect(mutating(run.calls)).toEqual([]);
+    expect(await privateRouteTarget()).toBe(world.ref('eni', 'cgw-a'));
+  });
+
+  it('retries Decide while another execution holds the lease, then ends in Busy without a change (promise 7)', async () => {
+    // Prepare
+    const tableName = stack.resources.find((r) => r.logicalId === 'StateTable')?.physicalId;
+    await world.call('dynamodb:UpdateItem', {
+      TableName: tableName,
+      Key: { pk: { S: 'group#vendor-vpn' }, sk: { S: 'state' } },
+      UpdateExpression: 'SET leaseOwner = :owner, leaseExpiresAt = :expires',
+      ExpressionAttributeValues: {
+        ':owner': { S: 'other' },
+        ':expires': { N: String(Math.floor(sim.clock.now() / 1000) + 365 * 86_400) },
+      },
+    });
+
+    // Act
+    const run = await execute(sample('manual-failover.json'));
+
+    // Assess
+    expect(run.status).toBe('SUCCEEDED');
+    expect(taskErrors(run.events)).toEqual(Array(6).fill('LeaseHeldError'));
+    expect(entered(run.events).filter((name) => name === 'Decide')).toHaveLength(1);
+    expect(entered(run.events).slice(-1)).toEqual(['Busy']);
+    expect(entered(run.events)).not.toContain('Report');
+    expect(run.output).toMatchObject({ result: 'busy' });
+    expect(run.calls.filter((c) => c.startsWith('ec2:') && !c.startsWith('ec2:Describe'))).toEqual([]);
+    expect(await privateRouteTarget()).toBe(world.ref('eni', 'cgw-a'));
+    const { Item } = await world.call('dynamodb:GetItem', {
+      TableName: tableName,
+      Key: { pk: { S: 'group#vendor-vpn' }, sk: { S: 'state' } },
+    });
+    expect(Item.leaseOwner).toEqual({ S: 'other' });
+  });
+
+  it('fails a malformed input with InvalidInputError naming the field, before Decide (promise 5)', async () => {
+    // Prepare
+    const event = sample('ec2-instance-terminated.json');
+    (event.detail as Record<string, unknown>)['instance-id'] = 'web-1';
+
+    // Act
+    const run = await execute(event);
+
+    // Assess
+    expect(run.status).toBe('FAILED');
+    expect(run.error).toBe('InvalidInputError');
+    expect(run.cause).toContain('detail.instance-id');
+    expect(entered(run.events)).toEqual(['Intake', 'InputRejected']);
+    expect(mutating(run.calls)).toEqual([]);
+  });
+});
