@@ -10,6 +10,8 @@ export interface StartSimOptions {
   seed?: number;
   /** Port of the vendor DNS server (UDP and TCP); 0, the default, picks a free one. */
   dnsPort?: number;
+  /** Serve these services from another endpoint (LocalStack, moto); see SimServerOptions.upstream. */
+  upstream?: { endpoint: string; services: string[] };
 }
 
 /** The simulated account: the AWS endpoint plus the vendor's DNS server, both on loopback. */

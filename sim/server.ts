@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { SimClock } from './core/clock.js';
 import { AwsError } from './core/errors.js';
 import { type FaultRule, Faults } from './core/faults.js';
+import { forwardRequest } from './core/forward.js';
 import { RequestLog } from './core/request-log.js';
 import {
   type ActionHandler,
@@ -26,6 +27,11 @@ export interface SimServerOptions {
   /** Seed for injected randomness (error rates, latency ranges). */
   seed?: number;
   services: SimService[];
+  /**
+   * Another AWS-compatible endpoint (LocalStack, moto) that serves these services instead of the
+   * sim: their requests are forwarded there, still logged and still subject to injected faults.
+   */
+  upstream?: { endpoint: string; services: string[] };
 }
 
 /** How one request was understood before it is served. */
@@ -50,12 +56,21 @@ export class SimServer {
   private url?: string;
   private readonly host: string;
   private readonly port: number;
+  private readonly upstream?: { endpoint: string; services: Set<string> };
   /** Hooks other parts (control extensions) can add without knowing the server. */
   private readonly controlRoutes = new Map<string, (method: string, subpath: string, body: unknown) => unknown>();
 
   constructor(options: SimServerOptions) {
     this.host = options.host ?? '127.0.0.1';
     this.port = options.port ?? 0;
+    if (options.upstream) {
+      const unknown = options.upstream.services.filter((name) => !options.services.some((s) => s.name === name));
+      if (unknown.length) throw new Error(`upstream services not known to the sim: ${unknown.join(', ')}`);
+      this.upstream = {
+        endpoint: new URL(options.upstream.endpoint).href,
+        services: new Set(options.upstream.services),
+      };
+    }
     for (const service of options.services) this.services.set(service.name, service);
     this.faults = new Faults(
       options.seed ?? 1,
@@ -165,7 +180,15 @@ export class SimServer {
       response = routed.fail(decision.error, requestId);
     } else {
       try {
-        response = await routed.serve(ctx);
+        response = this.upstream?.services.has(routed.service.name)
+          ? await forwardRequest(this.upstream.endpoint, raw).catch((err: unknown) => {
+              throw new AwsError(
+                'ServiceUnavailable',
+                `upstream ${this.upstream?.endpoint} did not answer: ${String(err)}`,
+                503,
+              );
+            })
+          : await routed.serve(ctx);
       } catch (err) {
         const error =
           err instanceof AwsError

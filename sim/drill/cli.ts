@@ -5,7 +5,7 @@ import { startSim } from '../index.js';
 import { renderScenario, renderSummary } from './report.js';
 import { readScenario, runScenario, type ScenarioResult, scenarioFiles } from './runner.js';
 
-const usage = `usage: npm run drill -- [NAME...] [--json] [--verbose] [--scenarios DIR] [--template FILE]
+const usage = `usage: npm run drill -- [NAME...] [--json] [--verbose] [--scenarios DIR] [--template FILE] [--upstream-services LIST]
 
 Deploys template.yaml into the simulated account and plays every scenario (or the named ones),
 printing a timeline per scenario and a summary; exits 1 if any expectation fails, 2 if a scenario
@@ -18,6 +18,7 @@ const { values, positionals } = parseArgs({
     verbose: { type: 'boolean', default: false },
     scenarios: { type: 'string' },
     template: { type: 'string' },
+    'upstream-services': { type: 'string', default: 'ec2,route53resolver,dynamodb,sns' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -56,7 +57,15 @@ try {
   process.exit(2);
 }
 
-const sim = await startSim();
+// With AWS_ENDPOINT_URL set (LocalStack, moto), those services are served there; the state machines,
+// functions and rules still run here, as the local deploy makes them.
+const upstreamEndpoint = process.env.AWS_ENDPOINT_URL;
+const sim = await startSim(
+  upstreamEndpoint
+    ? { upstream: { endpoint: upstreamEndpoint, services: values['upstream-services'].split(',').filter(Boolean) } }
+    : {},
+);
+if (upstreamEndpoint) console.error(`drill: ${values['upstream-services']} served by ${upstreamEndpoint}`);
 const results: ScenarioResult[] = [];
 let deployFailed = false;
 try {

@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
+import { forwardRequest } from '../core/forward.js';
 import type { ProxyService, RawRequest, RawResponse } from '../core/service.js';
 
 const require = createRequire(import.meta.url);
@@ -47,20 +48,6 @@ export class DynamoDbService implements ProxyService {
 
   async forward(request: RawRequest): Promise<RawResponse> {
     if (!this.server) await this.start();
-    const headers: Record<string, string> = {};
-    for (const [key, value] of Object.entries(request.headers)) {
-      if (value !== undefined && key !== 'host' && key !== 'connection')
-        headers[key] = Array.isArray(value) ? value.join(',') : value;
-    }
-    const response = await fetch(`http://127.0.0.1:${this.port}${request.path}`, {
-      method: request.method,
-      headers,
-      body: request.method === 'GET' ? undefined : new Uint8Array(request.body),
-    });
-    const out: Record<string, string> = {};
-    response.headers.forEach((value, key) => {
-      if (key !== 'content-length' && key !== 'connection' && key !== 'transfer-encoding') out[key] = value;
-    });
-    return { status: response.status, headers: out, body: Buffer.from(await response.arrayBuffer()) };
+    return forwardRequest(`http://127.0.0.1:${this.port}`, request);
   }
 }

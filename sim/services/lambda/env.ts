@@ -26,7 +26,17 @@ export function runWithEnv<T>(variables: Record<string, string>, fn: () => T): T
  * temp dir; everything else of the host (a test runner's settings, the operator's AWS profile) is
  * invisible to the function, as it would be in Lambda.
  */
-const HOST_VARIABLES = new Set(['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'NODE_OPTIONS', 'NODE_PATH', 'NODE_ENV']);
+const HOST_VARIABLES = new Set([
+  'PATH',
+  'HOME',
+  'LANG',
+  'LC_ALL',
+  'TZ',
+  'TMPDIR',
+  'NODE_OPTIONS',
+  'NODE_PATH',
+  'NODE_ENV',
+]);
 
 function installEnvProxy(): void {
   if (installed) return;
