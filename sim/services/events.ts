@@ -386,6 +386,10 @@ function entryProblem(entry: PutEventEntry): { code: string; message: string } |
       code: 'InvalidArgument',
       message: 'Parameter Source is not valid. Reason: Source is a required argument.',
     };
+  // Events of AWS services come from the services themselves; PutEvents may not claim their sources.
+  if (entry.Source.startsWith('aws.')) {
+    return { code: 'NotAuthorizedForSourceException', message: `Not authorized for the source ${entry.Source}.` };
+  }
   if (!entry.DetailType) {
     return {
       code: 'InvalidArgument',

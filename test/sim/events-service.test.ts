@@ -15,20 +15,22 @@ import {
   SFNClient,
 } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { startSim } from '../../sim/index.js';
 import { DEFAULT_TRANSITION_DELAYS } from '../../sim/services/ec2/index.js';
 import type { EventsService } from '../../sim/services/events.js';
 import type { LambdaService } from '../../sim/services/lambda/index.js';
 import { createNetwork, type Ec2Fixture, failure, launchRunning, startEc2 } from './ec2-fixtures.js';
 
+// PutEvents may not claim an aws.* source, so the test events come from a custom source.
 const instanceStopped: PutEventsRequestEntry = {
-  Source: 'aws.ec2',
-  DetailType: 'EC2 Instance State-change Notification',
+  Source: 'cgw-autopilot.test',
+  DetailType: 'Instance Stopped',
   Resources: ['arn:aws:ec2:eu-west-2:123456789012:instance/i-0123456789abcdef0'],
   Detail: JSON.stringify({ 'instance-id': 'i-0123456789abcdef0', state: 'stopped' }),
 };
 const stoppedPattern = JSON.stringify({
-  source: ['aws.ec2'],
-  'detail-type': ['EC2 Instance State-change Notification'],
+  source: ['cgw-autopilot.test'],
+  'detail-type': ['Instance Stopped'],
   detail: { state: ['stopped'] },
 });
 
@@ -144,8 +146,8 @@ describe('simulated EventBridge', () => {
         {
           version: '0',
           id: put.Entries![0]!.EventId,
-          'detail-type': 'EC2 Instance State-change Notification',
-          source: 'aws.ec2',
+          'detail-type': 'Instance Stopped',
+          source: 'cgw-autopilot.test',
           account: '123456789012',
           time: '2026-01-05T09:00:00Z',
           region: 'eu-west-2',
@@ -288,8 +290,8 @@ describe('simulated EventBridge', () => {
       // Prepare
       const event = {
         id: '7bf73129-1428-4cd3-a780-95db273d1602',
-        'detail-type': 'EC2 Instance State-change Notification',
-        source: 'aws.ec2',
+        'detail-type': 'Instance Stopped',
+        source: 'cgw-autopilot.test',
         account: '123456789012',
         time: '2026-01-05T09:00:00Z',
         region: 'eu-west-2',
@@ -371,5 +373,29 @@ describe('simulated EventBridge', () => {
       await vi.waitFor(() => expect(received['on-terminated']).toHaveLength(1));
       expect(received['on-terminated']).toEqual([{ 'instance-id': instanceId, state: 'terminated' }]);
     });
+  });
+});
+
+describe('PutEvents and AWS sources', () => {
+  it('refuses an entry that claims an AWS service source, as EventBridge does', async () => {
+    // Prepare
+    const sim = await startSim();
+    const client = new EventBridgeClient({
+      endpoint: sim.endpoint,
+      region: 'eu-west-2',
+      credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+    });
+
+    // Act
+    const result = await client.send(
+      new PutEventsCommand({
+        Entries: [{ Source: 'aws.ec2', DetailType: 'EC2 Instance State-change Notification', Detail: '{}' }],
+      }),
+    );
+    await sim.stop();
+
+    // Assess
+    expect(result.FailedEntryCount).toBe(1);
+    expect(result.Entries?.[0]?.ErrorCode).toBe('NotAuthorizedForSourceException');
   });
 });
