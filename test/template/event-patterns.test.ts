@@ -19,7 +19,10 @@ const sample = (file: string) => JSON.parse(readFileSync(resolve(eventsDir, file
 function templateRules(): Map<string, unknown> {
   const resources = template.Resources as Record<string, { Type: string; Properties: Record<string, unknown> }>;
   const parameters = Object.fromEntries(
-    Object.entries(template.Parameters as Record<string, { Default?: unknown }>).map(([k, v]) => [k, String(v.Default ?? '')]),
+    Object.entries(template.Parameters as Record<string, { Default?: unknown }>).map(([k, v]) => [
+      k,
+      String(v.Default ?? ''),
+    ]),
   );
   const scope: ResolveScope = {
     stackName: 'cgw-autopilot',
@@ -35,10 +38,16 @@ function templateRules(): Map<string, unknown> {
   }
   const rules = new Map<string, unknown>();
   for (const [logicalId, resource] of Object.entries(resources)) {
-    const events = (resource.Properties?.Events ?? {}) as Record<string, { Type: string; Properties: { Pattern?: unknown } }>;
+    const events = (resource.Properties?.Events ?? {}) as Record<
+      string,
+      { Type: string; Properties: { Pattern?: unknown } }
+    >;
     for (const [eventName, source] of Object.entries(events)) {
       if (source.Type !== 'EventBridgeRule') continue;
-      rules.set(`${logicalId}.${eventName}`, resolveValue(source.Properties.Pattern, scope, `${logicalId}.${eventName}`));
+      rules.set(
+        `${logicalId}.${eventName}`,
+        resolveValue(source.Properties.Pattern, scope, `${logicalId}.${eventName}`),
+      );
     }
   }
   return rules;
@@ -57,7 +66,9 @@ describe('sample events against the rules of template.yaml', () => {
 
   it.each(Object.entries(catalog.events))('%s matches exactly %j', (file, expected) => {
     // Act
-    const matched = [...rules].filter(([, pattern]) => matchesEventPattern(pattern, sample(file))).map(([name]) => name);
+    const matched = [...rules]
+      .filter(([, pattern]) => matchesEventPattern(pattern, sample(file)))
+      .map(([name]) => name);
 
     // Assess
     expect(matched.sort()).toEqual([...expected].sort());
