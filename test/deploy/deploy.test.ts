@@ -1,14 +1,9 @@
 import { resolve } from 'node:path';
 import { DescribeTableCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import {
-  DescribeRuleCommand,
-  EventBridgeClient,
-  ListTargetsByRuleCommand,
-  PutEventsCommand,
-} from '@aws-sdk/client-eventbridge';
+import { DescribeRuleCommand, EventBridgeClient, ListTargetsByRuleCommand } from '@aws-sdk/client-eventbridge';
 import { DescribeStateMachineCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DeployError, deployTemplate } from '../../sim/deploy/deploy.js';
 import { type SimAccount, startSim } from '../../sim/index.js';
 import type { EventsService } from '../../sim/services/events.js';
@@ -267,17 +262,20 @@ describe('deployTemplate', () => {
 
       // Act
       const direct = await lambda.invoke(stack.outputs.FunctionArn as string, { ping: 1 });
-      await events.send(
-        new PutEventsCommand({
-          Entries: [
-            {
-              Source: 'aws.ec2',
-              DetailType: 'EC2 Instance State-change Notification',
-              Detail: JSON.stringify({ 'instance-id': 'i-0123456789abcdef0', state: 'terminated' }),
-            },
-          ],
-        }),
-      );
+      // EC2 puts its own events on the bus (PutEvents may not claim an aws.* source).
+      const bus = sim.service<EventsService>('events');
+      bus.publish({
+        version: '0',
+        id: '7bf73129-1428-4cd3-a780-95db273d1602',
+        'detail-type': 'EC2 Instance State-change Notification',
+        source: 'aws.ec2',
+        account: '123456789012',
+        time: '2026-01-05T09:00:00Z',
+        region: 'eu-west-2',
+        resources: [],
+        detail: { 'instance-id': 'i-0123456789abcdef0', state: 'terminated' },
+      });
+      await bus.settled();
 
       // Assess
       expect(stack.outputs.FunctionArn).toMatch(/^arn:aws:lambda:eu-west-2:123456789012:function:cgw-autopilot-Echo/);
@@ -291,7 +289,7 @@ describe('deployTemplate', () => {
       expect(stack.rules).toEqual([
         expect.objectContaining({ origin: 'EchoFunction.Terminated', target: stack.outputs.FunctionArn }),
       ]);
-      await vi.waitFor(() => expect(lambda.invocations).toHaveLength(2));
+      expect(lambda.invocations).toHaveLength(2);
       expect(lambda.invocations[1]).toMatchObject({
         invocationType: 'Event',
         payload: { 'instance-id': 'i-0123456789abcdef0', state: 'terminated' },
