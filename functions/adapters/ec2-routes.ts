@@ -2,10 +2,10 @@ import {
   AssociateAddressCommand,
   CreateRouteCommand,
   DescribeAddressesCommand,
-  DescribeInstanceStatusCommand,
   type Filter,
   type Instance,
   ModifyNetworkInterfaceAttributeCommand,
+  paginateDescribeInstanceStatus,
   paginateDescribeInstances,
   paginateDescribeRouteTables,
   ReplaceRouteCommand,
@@ -48,6 +48,28 @@ async function describeGroupInstances(group: string): Promise<Instance[]> {
   );
   for await (const page of pages) for (const r of page.Reservations ?? []) instances.push(...(r.Instances ?? []));
   return instances;
+}
+
+/**
+ * Status checks of every running instance in the region, asked side by side with the group's
+ * instances rather than after them: one round trip less on the failover path. Status checks have no
+ * tag filter, so this reads the whole region's running instances (one page per 1,000).
+ */
+async function describeRunningStatuses(): Promise<Map<string, { system: StatusCheck; instance: StatusCheck }>> {
+  const statuses = new Map<string, { system: StatusCheck; instance: StatusCheck }>();
+  const pages = paginateDescribeInstanceStatus(
+    { client: ec2Client(), pageSize: 1000 },
+    { Filters: [{ Name: 'instance-state-name', Values: ['running'] }] },
+  );
+  for await (const page of pages) {
+    for (const s of page.InstanceStatuses ?? []) {
+      statuses.set(s.InstanceId!, {
+        system: (s.SystemStatus?.Status ?? 'not-applicable') as StatusCheck,
+        instance: (s.InstanceStatus?.Status ?? 'not-applicable') as StatusCheck,
+      });
+    }
+  }
+  return statuses;
 }
 
 /** The managed route tables: the configured ids and, when enabled, those tagged managed (not claimed by another group). */
@@ -97,13 +119,10 @@ function observedTable(table: RouteTable, group: string): ObservedRouteTable {
   };
 }
 
-/**
- * Observes the group in two rounds of parallel calls: instances, route tables and the EIP first,
- * then the status checks of the members found. Never one call per route.
- */
+/** Observes the group in one round of parallel calls (plus pages): never one call per route. */
 export async function observeEc2(config: RouteConfig): Promise<Ec2Observation> {
   try {
-    const [instances, tables, addresses] = await Promise.all([
+    const [instances, tables, addresses, statuses] = await Promise.all([
       describeGroupInstances(config.group),
       describeManagedRouteTables(config),
       config.eip.mode === 'keep-on-active'
@@ -111,20 +130,8 @@ export async function observeEc2(config: RouteConfig): Promise<Ec2Observation> {
             new DescribeAddressesCommand({ Filters: [{ Name: 'allocation-id', Values: [config.eip.allocationId] }] }),
           )
         : undefined,
+      describeRunningStatuses(),
     ]);
-    const running = instances.filter((i) => i.State?.Name === 'running').map((i) => i.InstanceId!);
-    const statuses = new Map<string, { system: StatusCheck; instance: StatusCheck }>();
-    if (running.length) {
-      const { InstanceStatuses } = await ec2Client().send(
-        new DescribeInstanceStatusCommand({ InstanceIds: running, IncludeAllInstances: true }),
-      );
-      for (const s of InstanceStatuses ?? []) {
-        statuses.set(s.InstanceId!, {
-          system: (s.SystemStatus?.Status ?? 'not-applicable') as StatusCheck,
-          instance: (s.InstanceStatus?.Status ?? 'not-applicable') as StatusCheck,
-        });
-      }
-    }
     const address = addresses?.Addresses?.[0];
     const networkInterfaces: Record<string, string | null> = {};
     const members: GatewayMember[] = instances.map((instance) => {

@@ -88,11 +88,16 @@ export const handler = async (event: { input: unknown }): Promise<IntakeOutput> 
   if (trigger.kind === 'agent-report' && trigger.report.group !== routeConfig.group) {
     return { ...base, ignored: `report for group ${trigger.report.group}, not ${routeConfig.group}` };
   }
-  if (!(await stateTable.recordEventOnce(routeConfig.group, trigger.eventId, now, EVENT_MEMORY_SECONDS))) {
+  // Side by side: the replay record and the membership check (one round trip on the failover path).
+  const [firstDelivery, member] = await Promise.all([
+    stateTable.recordEventOnce(routeConfig.group, trigger.eventId, now, EVENT_MEMORY_SECONDS),
+    trigger.kind === 'instance-state' ? isGroupMember(trigger.instanceId) : true,
+  ]);
+  if (!firstDelivery) {
     logger.info('replayed event ignored', { eventId: trigger.eventId });
     return { ...base, ignored: `event ${trigger.eventId} was already handled` };
   }
-  if (trigger.kind === 'instance-state' && !(await isGroupMember(trigger.instanceId))) {
+  if (!member && trigger.kind === 'instance-state') {
     return { ...base, ignored: `${trigger.instanceId} is not a member of group ${routeConfig.group}` };
   }
   if (trigger.kind === 'agent-report') {

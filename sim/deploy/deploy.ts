@@ -38,6 +38,9 @@ export interface DeployedStack {
   outputs: Record<string, unknown>;
   /** Logical id -> ARN, for state machines, functions, topics; logical id -> name for tables. */
   physical: Record<string, string>;
+  /** Function logical id -> its entry point, and function name -> logical id, to name a failing handler's file. */
+  entryPoints: Record<string, string>;
+  functionLogicalIds: Record<string, string>;
   /** Rules created from the template (name -> the logical id and event of its origin). */
   rules: { name: string; origin: string; target: string; pattern?: unknown; schedule?: string }[];
   /** CloudWatch alarms with their resolved properties: the drill evaluates them on the metrics functions emit. */
@@ -175,6 +178,8 @@ export async function deployTemplate(options: LocalDeployOptions): Promise<Deplo
     physical: {},
     rules: [],
     alarms: {},
+    entryPoints: {},
+    functionLogicalIds: {},
   };
   const lambda = sim.service<LambdaService>('lambda');
   let bundles: Map<string, FunctionBundle> | undefined;
@@ -249,6 +254,8 @@ export async function deployTemplate(options: LocalDeployOptions): Promise<Deplo
           memoryMb: Number(p.MemorySize ?? 128),
         });
         record(functionName, { Arn: arn });
+        stack.entryPoints[logicalId] = bundle.entryPoint;
+        stack.functionLogicalIds[functionName] = logicalId;
         await createEventSources(logicalId, arn, merged.Events, scope, stack, clients.events, where);
         break;
       }
@@ -458,22 +465,30 @@ function physicalName(stackName: string, logicalId: string, max = 255): string {
 let deployments = 0;
 
 /**
- * Loads the function's bundle on first invocation (its cold start): one module instance per
- * function and per deployment, so configuration read at cold start follows each deploy.
+ * A function's execution environments, as Lambda runs them: an invocation takes an idle environment
+ * or starts a new one (a cold start: a fresh module instance of the bundle, reading its configuration
+ * at import), so concurrent invocations never share SDK clients, retry quotas or module state, and a
+ * new deployment starts from cold.
  */
 function lazyHandler(bundle: FunctionBundle, logicalId: string): LambdaHandler {
   const deployment = ++deployments;
   const exportName = bundle.handler.slice(bundle.handler.lastIndexOf('.') + 1);
-  let loaded: Promise<LambdaHandler> | undefined;
+  const idle: LambdaHandler[] = [];
+  let environments = 0;
+  const coldStart = async (): Promise<LambdaHandler> => {
+    const url = `${pathToFileURL(bundle.outFile).href}?function=${logicalId}&deployment=${deployment}&environment=${++environments}`;
+    const mod = (await import(url)) as Record<string, unknown>;
+    const handler = mod[exportName];
+    if (typeof handler !== 'function') throw new DeployError(`${bundle.outFile} exports no function ${exportName}`);
+    return handler as LambdaHandler;
+  };
   return async (event, context) => {
-    loaded ??= import(`${pathToFileURL(bundle.outFile).href}?function=${logicalId}&deployment=${deployment}`).then(
-      (mod: Record<string, unknown>) => {
-        const handler = mod[exportName];
-        if (typeof handler !== 'function') throw new DeployError(`${bundle.outFile} exports no function ${exportName}`);
-        return handler as LambdaHandler;
-      },
-    );
-    return (await loaded)(event, context);
+    const handler = idle.pop() ?? (await coldStart());
+    try {
+      return await handler(event, context);
+    } finally {
+      idle.push(handler);
+    }
   };
 }
 

@@ -6,6 +6,7 @@ import { type DeployedStack, deployTemplate } from '../deploy/deploy.js';
 import type { SimAccount } from '../index.js';
 import type { SimServer } from '../server.js';
 import type { EventsService } from '../services/events.js';
+import type { LambdaService } from '../services/lambda/service.js';
 import type { SfnService } from '../services/sfn/service.js';
 import { checkExpectation, type ExpectationResult } from './expect.js';
 import { readScenario, type Scenario } from './scenario.js';
@@ -65,6 +66,30 @@ function vendorDnsTargets(sim: SimAccount, templatePath: string): Record<string,
   return 'VendorDnsTargets' in parameters ? { VendorDnsTargets: sim.dns.servers().join(',') } : {};
 }
 
+/**
+ * An implicit expectation of every scenario that does not itself expect failed executions: no
+ * execution failed, timed out or was aborted. A failure names the state machine, the error and the
+ * handler file whose function threw it.
+ */
+function unexpectedFailures(world: DrillWorld): ExpectationResult {
+  const sfn = world.sim.service<SfnService>('states');
+  const lambda = world.sim.service<LambdaService>('lambda');
+  const failed = sfn.executionsWith((e) => e.status !== 'SUCCEEDED' && e.status !== 'RUNNING');
+  const thrown = lambda.invocations.filter((i) => 'error' in i.outcome && !EXPECTED_ERRORS.has(i.outcome.error.errorType));
+  const details = [
+    ...failed.map((e) => `execution ${e.name} ${e.status}: ${e.error ?? ''} ${(e.cause ?? '').slice(0, 160)}`),
+    ...thrown.map((i) => {
+      const error = (i.outcome as { error: { errorType: string; errorMessage: string } }).error;
+      const entry = world.stack.entryPoints[world.stack.functionLogicalIds[i.functionName] ?? ''] ?? i.functionName;
+      return `${error.errorType} thrown by ${entry}: ${error.errorMessage.slice(0, 160)}`;
+    }),
+  ];
+  return { ok: details.length === 0, expected: 'no execution failed and no handler threw unexpectedly', actual: details.join('; ') || 'none' };
+}
+
+/** Errors the product throws on purpose, for its state machines' Retry and Catch. */
+const EXPECTED_ERRORS = new Set(['LeaseHeldError', 'RetryableAwsError', 'ActionFailedError', 'InvalidInputError']);
+
 /** Plays one scenario on a freshly reset account with the template deployed, and checks its expectations. */
 export async function runScenario(scenario: Scenario, options: DrillOptions): Promise<ScenarioResult> {
   const { sim, root } = options;
@@ -120,6 +145,8 @@ export async function runScenario(scenario: Scenario, options: DrillOptions): Pr
     }
     for (const exp of scenario.expect)
       result.expectations.push(await checkExpectation(world.fill(exp), { world, since, initialRoutes }));
+    const expectsFailures = scenario.expect.some((e) => 'executions' in e && e.executions.status && e.executions.status !== 'SUCCEEDED');
+    if (!expectsFailures) result.expectations.push(unexpectedFailures(world));
     result.ok = result.expectations.every((e) => e.ok);
     result.awsCalls = sim.log.all({ since, product: true }).length;
   } catch (err) {

@@ -27,7 +27,6 @@ export interface StateInfo {
   itemsPath?: string;
   inputPath?: string | null;
   /** IntervalSeconds of each retrier of a Task, Map or Parallel state. */
-  retryIntervals?: number[];
 }
 
 export interface CompiledDefinition {
@@ -81,7 +80,6 @@ function rewriteMachine(machine: Json, states: Map<string, StateInfo>): Json {
   for (const [name, raw] of Object.entries((machine.States ?? {}) as Record<string, Json>)) {
     const state = { ...raw };
     const type = state.Type as StateType;
-    const retries = Array.isArray(state.Retry) ? (state.Retry as Json[]) : undefined;
     states.set(name, {
       name,
       type,
@@ -89,7 +87,6 @@ function rewriteMachine(machine: Json, states: Map<string, StateInfo>): Json {
       ...(typeof state.TimeoutSeconds === 'number' ? { timeoutSeconds: state.TimeoutSeconds } : {}),
       ...(typeof state.ItemsPath === 'string' ? { itemsPath: state.ItemsPath } : {}),
       ...('InputPath' in state ? { inputPath: state.InputPath as string | null } : {}),
-      ...(retries ? { retryIntervals: retries.map((r) => (r.IntervalSeconds as number | undefined) ?? 1) } : {}),
     });
     for (const key of ['Iterator', 'ItemProcessor'] as const) {
       if (state[key]) state[key] = rewriteMachine(state[key] as Json, states);
@@ -101,6 +98,31 @@ function rewriteMachine(machine: Json, states: Map<string, StateInfo>): Json {
     rewritten[name] = type === 'Wait' ? waitAsTask(state) : state;
   }
   return { ...machine, States: rewritten };
+}
+
+/** A copy of a runnable definition whose Retry intervals and maximum delays are multiplied by `scale`. */
+export function scaleRetries(machine: unknown, scale: number): unknown {
+  if (scale === 1) return machine;
+  const walk = (m: Json): Json => {
+    const states: Json = {};
+    for (const [name, raw] of Object.entries((m.States ?? {}) as Record<string, Json>)) {
+      const state: Json = { ...raw };
+      if (Array.isArray(state.Retry)) {
+        state.Retry = (state.Retry as Json[]).map((retrier) => ({
+          ...retrier,
+          IntervalSeconds: ((retrier.IntervalSeconds as number | undefined) ?? 1) * scale,
+          ...(retrier.MaxDelaySeconds !== undefined
+            ? { MaxDelaySeconds: (retrier.MaxDelaySeconds as number) * scale }
+            : {}),
+        }));
+      }
+      for (const key of ['Iterator', 'ItemProcessor'] as const) if (state[key]) state[key] = walk(state[key] as Json);
+      if (Array.isArray(state.Branches)) state.Branches = (state.Branches as Json[]).map(walk);
+      states[name] = state;
+    }
+    return { ...m, States: states };
+  };
+  return walk(machine as Json);
 }
 
 const TYPE_TESTS = ['IsNull', 'IsPresent', 'IsNumeric', 'IsString', 'IsBoolean', 'IsTimestamp'];

@@ -1,6 +1,6 @@
 import { type RunOptions, StateMachine } from 'aws-local-stepfunctions';
 import type { SimClock } from '../../core/clock.js';
-import { type CompiledDefinition, SIM_WAIT_RESOURCE, type StateInfo } from './definition.js';
+import { type CompiledDefinition, SIM_WAIT_RESOURCE, type StateInfo, scaleRetries } from './definition.js';
 import { ExecutionHistory, payload } from './history.js';
 import { TaskError } from './sdk.js';
 import { runTask } from './tasks.js';
@@ -56,11 +56,15 @@ export class Execution {
     this.startDate = spec.clock.now();
     this.history = new ExecutionHistory(spec.clock);
 
-    const machine = new StateMachine(spec.compiled.runnable, { validationOptions: { noValidate: true } });
+    // Retry waits pass in wall-clock time, scaled down (a drill that injects a throttle expects the retry
+    // without moving the simulated clock, and tests must stay fast); BackoffRate, MaxDelaySeconds and
+    // jitter still shape them, as the runner computes them from the scaled definition.
+    const machine = new StateMachine(scaleRetries(spec.compiled.runnable, spec.retryDelayScale) as never, {
+      validationOptions: { noValidate: true },
+    });
     const run = machine.run(JSON.parse(spec.input), {
       overrides: {
         taskResourceLocalHandlers: this.taskHandlers(),
-        retryIntervalOverrides: this.retryIntervals(),
       },
       context: {
         Execution: { Id: spec.arn, Name: spec.name, RoleArn: spec.roleArn },
@@ -107,21 +111,6 @@ export class Execution {
       }
     }
     return handlers;
-  }
-
-  /**
-   * Retry intervals pass in wall-clock time, scaled down: a drill that injects a throttle expects the
-   * retry to happen without having to move the simulated clock, and tests must stay fast. The runner
-   * takes one fixed interval per retrier, so BackoffRate does not lengthen later attempts.
-   */
-  private retryIntervals(): Record<string, number[]> {
-    const intervals: Record<string, number[]> = {};
-    for (const state of this.spec.compiled.states.values()) {
-      if (state.retryIntervals) {
-        intervals[state.name] = state.retryIntervals.map((seconds) => seconds * 1000 * this.spec.retryDelayScale);
-      }
-    }
-    return intervals;
   }
 
   /** A Wait state (rewritten to a Task on SIM_WAIT_RESOURCE) ends when the simulated clock reaches its time. */

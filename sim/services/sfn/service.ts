@@ -9,7 +9,7 @@ import { ExecutionHistory } from './history.js';
 export interface SfnServiceOptions {
   /**
    * Factor applied to Retry intervals, which pass in wall-clock time (1 = as written; the default
-   * 0.001 turns 1 s into 1 ms). See Execution.retryIntervals for why not simulated time.
+   * 0.001 turns 1 s into 1 ms). See the Execution constructor for why not simulated time.
    */
   retryDelayScale?: number;
 }
@@ -235,6 +235,11 @@ export class SfnService implements JsonService {
   }
 
   /** Resolves with the execution once it has ended and its history is complete. */
+  /** The executions that satisfy a predicate, for the drill's checks. */
+  executionsWith(predicate: (execution: Execution) => boolean): Execution[] {
+    return [...this.executions.values()].filter(predicate);
+  }
+
   /** True when no execution can make progress without simulated time passing. */
   isQuiet(): boolean {
     return [...this.executions.values()].every((e) => e.status !== 'RUNNING' || e.parked);
