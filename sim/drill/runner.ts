@@ -75,7 +75,9 @@ function unexpectedFailures(world: DrillWorld): ExpectationResult {
   const sfn = world.sim.service<SfnService>('states');
   const lambda = world.sim.service<LambdaService>('lambda');
   const failed = sfn.executionsWith((e) => e.status !== 'SUCCEEDED' && e.status !== 'RUNNING');
-  const thrown = lambda.invocations.filter((i) => 'error' in i.outcome && !EXPECTED_ERRORS.has(i.outcome.error.errorType));
+  const thrown = lambda.invocations.filter(
+    (i) => 'error' in i.outcome && !EXPECTED_ERRORS.has(i.outcome.error.errorType),
+  );
   const details = [
     ...failed.map((e) => `execution ${e.name} ${e.status}: ${e.error ?? ''} ${(e.cause ?? '').slice(0, 160)}`),
     ...thrown.map((i) => {
@@ -84,7 +86,11 @@ function unexpectedFailures(world: DrillWorld): ExpectationResult {
       return `${error.errorType} thrown by ${entry}: ${error.errorMessage.slice(0, 160)}`;
     }),
   ];
-  return { ok: details.length === 0, expected: 'no execution failed and no handler threw unexpectedly', actual: details.join('; ') || 'none' };
+  return {
+    ok: details.length === 0,
+    expected: 'no execution failed and no handler threw unexpectedly',
+    actual: details.join('; ') || 'none',
+  };
 }
 
 /** Errors the product throws on purpose, for its state machines' Retry and Catch. */
@@ -145,7 +151,9 @@ export async function runScenario(scenario: Scenario, options: DrillOptions): Pr
     }
     for (const exp of scenario.expect)
       result.expectations.push(await checkExpectation(world.fill(exp), { world, since, initialRoutes }));
-    const expectsFailures = scenario.expect.some((e) => 'executions' in e && e.executions.status && e.executions.status !== 'SUCCEEDED');
+    const expectsFailures = scenario.expect.some(
+      (e) => 'executions' in e && e.executions.status && e.executions.status !== 'SUCCEEDED',
+    );
     if (!expectsFailures) result.expectations.push(unexpectedFailures(world));
     result.ok = result.expectations.every((e) => e.ok);
     result.awsCalls = sim.log.all({ since, product: true }).length;

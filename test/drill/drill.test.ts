@@ -50,7 +50,7 @@ describe.concurrent('drill CLI', () => {
     // Assess
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('ok   2 SUCCEEDED executions of ExampleStateMachine');
-    expect(run.stdout).toMatch(/^instance-restart +4\/4 +2 +2 +50s +pass/m);
+    expect(run.stdout).toMatch(/^instance-restart +5\/5 +2 +2 +50s +pass/m);
     expect(run.stdout).toContain('1 of 1 scenarios passed');
   });
 
@@ -61,7 +61,19 @@ describe.concurrent('drill CLI', () => {
     // Assess
     expect(run.code).toBe(1);
     expect(run.stdout).toContain('FAIL 5 executions of ExampleStateMachine  (found: 1 (SUCCEEDED))');
-    expect(run.stdout).toMatch(/^false-expectation +0\/1 .* FAIL/m);
+    expect(run.stdout).toMatch(/^false-expectation +1\/2 .* FAIL/m);
+    expect(run.stdout).toContain('0 of 1 scenarios passed');
+  });
+
+  it('exits 1 naming the handler file when a function throws unexpectedly', { timeout: CHILD_TIMEOUT_MS }, async () => {
+    // Act
+    const run = await drill('--scenarios', scenarios, '--template', template, 'handler-throws');
+
+    // Assess
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(
+      /FAIL no execution failed and no handler threw unexpectedly {2}\(found: .*InvalidInstanceID\.NotFound thrown by functions\/disable-check\/index\.ts/,
+    );
     expect(run.stdout).toContain('0 of 1 scenarios passed');
   });
 
@@ -76,10 +88,11 @@ describe.concurrent('drill CLI', () => {
     const results = JSON.parse(run.stdout) as { name: string; ok: boolean; expectations: { ok: boolean }[] }[];
     expect(results.map((r) => [r.name, r.ok])).toEqual([
       ['false-expectation', false],
+      ['handler-throws', false],
       ['instance-restart', true],
     ]);
-    expect(results[1]?.expectations.every((e) => e.ok)).toBe(true);
-    expect(results[1]?.expectations).toHaveLength(4);
+    expect(results[2]?.expectations.every((e) => e.ok)).toBe(true);
+    expect(results[2]?.expectations).toHaveLength(5);
   });
 
   it('exits 2 naming an unknown scenario and the ones it has', { timeout: CHILD_TIMEOUT_MS }, async () => {
@@ -89,7 +102,7 @@ describe.concurrent('drill CLI', () => {
     // Assess
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('drill: no scenario named instance-reboot');
-    expect(run.stderr).toContain('(have: false-expectation.yaml, instance-restart.yaml)');
+    expect(run.stderr).toContain('(have: false-expectation.yaml, handler-throws.yaml, instance-restart.yaml)');
     expect(run.stdout).toBe('');
   });
 
