@@ -1,18 +1,14 @@
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from '../commons/clients.js';
-import { classifyAwsError, LeaseHeldError } from '../commons/errors.js';
+import { classifyAwsError } from '../commons/errors.js';
 import type { AgentReport, GroupRecord } from '../core/routes/types.js';
+import { epochSeconds, groupKey, ItemLease, isConditionFailure } from './lease.js';
 
 // One table, keyed pk = group#<name>: sk `state` holds the group record and its lease,
-// `agent#<instance>` the agent's latest report, `event#<id>` a processed event, `names` the
-// resolver reconciler's history. Items that may go stale carry expiresAt (epoch seconds, TTL).
+// `agent#<instance>` the agent's latest report, `event#<id>` a processed event; the resolver
+// reconciler's items are in resolver-state.ts. Items that may go stale carry expiresAt (epoch seconds, TTL).
 
-const pk = (group: string) => `group#${group}`;
-const epochSeconds = (iso: string) => Math.floor(Date.parse(iso) / 1000);
-
-function isConditionFailure(err: unknown): boolean {
-  return (err as { name?: string }).name === 'ConditionalCheckFailedException';
-}
+const pk = groupKey;
 
 /** The group record as stored, with when it was last written. */
 export interface StoredGroupRecord extends GroupRecord {
@@ -33,86 +29,35 @@ function toRecord(group: string, item: Record<string, unknown> | undefined): Sto
 export class StateTable {
   constructor(readonly tableName: string) {}
 
+  private lease(group: string): ItemLease {
+    return new ItemLease(this.tableName, group, 'state', `group ${group}`);
+  }
+
   /**
    * Takes (or renews) the group's lease for `owner` until now + seconds and returns the group record
    * read atomically with it; LeaseHeldError when another live execution holds it.
    */
   async acquireLease(group: string, owner: string, now: string, seconds: number): Promise<StoredGroupRecord> {
-    try {
-      const { Attributes } = await documentClient().send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: pk(group), sk: 'state' },
-          UpdateExpression: 'SET leaseOwner = :owner, leaseExpiresAt = :expires',
-          ConditionExpression: 'attribute_not_exists(leaseOwner) OR leaseExpiresAt < :now OR leaseOwner = :owner',
-          ExpressionAttributeValues: {
-            ':owner': owner,
-            ':expires': epochSeconds(now) + seconds,
-            ':now': epochSeconds(now),
-          },
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      return toRecord(group, Attributes);
-    } catch (err) {
-      if (isConditionFailure(err)) throw new LeaseHeldError(`another execution is changing group ${group}`);
-      return classifyAwsError(err, `taking the lease of group ${group}`);
-    }
+    return toRecord(group, await this.lease(group).acquire(owner, now, seconds));
   }
 
   async readGroupRecord(group: string): Promise<StoredGroupRecord> {
-    try {
-      const { Item } = await documentClient().send(
-        new GetCommand({ TableName: this.tableName, Key: { pk: pk(group), sk: 'state' } }),
-      );
-      return toRecord(group, Item);
-    } catch (err) {
-      return classifyAwsError(err, `reading the record of group ${group}`);
-    }
+    return toRecord(group, await this.lease(group).read());
   }
 
   /** Stores the next group record and gives the lease back, in one conditional write. */
   async saveRecordAndRelease(record: GroupRecord, owner: string, now: string): Promise<void> {
-    try {
-      await documentClient().send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: pk(record.group), sk: 'state' },
-          UpdateExpression:
-            'SET activeInstanceId = :active, lastSwitchAt = :lastSwitch, preferredHealthySince = :preferred, pendingSoftFailure = :pending, updatedAt = :now REMOVE leaseOwner, leaseExpiresAt',
-          ConditionExpression: 'leaseOwner = :owner',
-          ExpressionAttributeValues: {
-            ':active': record.activeInstanceId,
-            ':lastSwitch': record.lastSwitchAt,
-            ':preferred': record.preferredHealthySince,
-            ':pending': record.pendingSoftFailure,
-            ':now': now,
-            ':owner': owner,
-          },
-        }),
-      );
-    } catch (err) {
-      if (isConditionFailure(err))
-        throw new LeaseHeldError(`the lease of group ${record.group} expired before the record was saved`);
-      classifyAwsError(err, `saving the record of group ${record.group}`);
-    }
+    await this.lease(record.group).saveAndRelease(owner, now, {
+      activeInstanceId: record.activeInstanceId,
+      lastSwitchAt: record.lastSwitchAt,
+      preferredHealthySince: record.preferredHealthySince,
+      pendingSoftFailure: record.pendingSoftFailure,
+    });
   }
 
   /** Gives the lease back without changing the record (failure path); a lease already gone is fine. */
   async releaseLease(group: string, owner: string): Promise<void> {
-    try {
-      await documentClient().send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: pk(group), sk: 'state' },
-          UpdateExpression: 'REMOVE leaseOwner, leaseExpiresAt',
-          ConditionExpression: 'leaseOwner = :owner',
-          ExpressionAttributeValues: { ':owner': owner },
-        }),
-      );
-    } catch (err) {
-      if (!isConditionFailure(err)) classifyAwsError(err, `releasing the lease of group ${group}`);
-    }
+    await this.lease(group).release(owner);
   }
 
   async putAgentReport(group: string, report: AgentReport, keepSeconds: number): Promise<void> {
@@ -179,28 +124,6 @@ export class StateTable {
     } catch (err) {
       if (isConditionFailure(err)) return false;
       return classifyAwsError(err, `recording event ${eventId}`);
-    }
-  }
-
-  /** A JSON document stored under the group (the resolver reconciler's name history). */
-  async readDocument<T>(group: string, key: string): Promise<T | undefined> {
-    try {
-      const { Item } = await documentClient().send(
-        new GetCommand({ TableName: this.tableName, Key: { pk: pk(group), sk: key } }),
-      );
-      return Item?.document as T | undefined;
-    } catch (err) {
-      return classifyAwsError(err, `reading ${key} of group ${group}`);
-    }
-  }
-
-  async writeDocument(group: string, key: string, document: unknown, now: string): Promise<void> {
-    try {
-      await documentClient().send(
-        new PutCommand({ TableName: this.tableName, Item: { pk: pk(group), sk: key, document, updatedAt: now } }),
-      );
-    } catch (err) {
-      classifyAwsError(err, `writing ${key} of group ${group}`);
     }
   }
 }

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { InvalidInputError } from './routes/errors.js';
+import { InvalidInputError } from './errors.js';
 
 // What can start a reconciler: an EventBridge event of a signal in DESIGN.md section 5, the
 // schedule's input, or an operator's manual operation. Validated before anything else happens.

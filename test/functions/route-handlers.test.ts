@@ -360,7 +360,7 @@ describe('route-report handler', () => {
     expect(report.result).toBe('converged');
     expect(sns.commandCalls(PublishCommand)).toHaveLength(1);
     expect(dynamo.commandCalls(UpdateCommand)[0]?.args[0].input.ExpressionAttributeValues).toMatchObject({
-      ':active': 'i-b',
+      ':activeInstanceId': 'i-b',
       ':owner': executionId,
     });
   });
