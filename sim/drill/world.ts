@@ -355,15 +355,15 @@ export class DrillWorld {
     await this.launch(as, subnetName, tags, true);
     await this.waitForTransitions();
     await this.call('ec2:TerminateInstances', { InstanceIds: [oldId] });
+    // The gateway stack of the template's default GatewayStackName, as CloudFormation reports the replacement.
+    const stackId =
+      'arn:aws:cloudformation:eu-west-2:123456789012:stack/vpn-gateway-strongswan/11111111-2222-3333-4444-555555555555';
     this.publishServiceEvent({
       source: 'aws.cloudformation',
       'detail-type': 'CloudFormation Resource Status Change',
-      resources: [
-        `arn:aws:cloudformation:eu-west-2:${this.sim.env().AWS_ACCESS_KEY_ID ? '123456789012' : ''}:stack/vpn-gateway/1`,
-      ],
+      resources: [stackId],
       detail: {
-        'stack-id':
-          'arn:aws:cloudformation:eu-west-2:123456789012:stack/vpn-gateway-strongswan/11111111-2222-3333-4444-555555555555',
+        'stack-id': stackId,
         'logical-resource-id': 'VpnGatewayInstance',
         'physical-resource-id': this.ref('instance', as),
         'status-details': {
