@@ -23,6 +23,8 @@ export interface IntakeOutput {
   trigger: TriggerSummary;
   /** Why the run has nothing to do (not our instance, a replayed event), or null. */
   ignored: string | null;
+  /** Which round of the execution this is (a long plan is applied a round at a time). */
+  round: number;
 }
 
 /** Output of the decide state. */

@@ -58,6 +58,7 @@ export const handler = async (event: { input: unknown }): Promise<IntakeOutput> 
     return {
       request,
       ignored: null,
+      round: 1,
       trigger: {
         kind: 'manual',
         summary: `${op.operation}${op.targetInstanceId ? ` to ${op.targetInstanceId}` : ''}${op.dryRun ? ' (dry run)' : ''} by ${op.requestedBy ?? 'an operator'}`,
@@ -84,6 +85,7 @@ export const handler = async (event: { input: unknown }): Promise<IntakeOutput> 
     request: automatic,
     trigger: { kind: trigger.kind, eventId: trigger.eventId, summary },
     ignored: null,
+    round: 1,
   };
   if (trigger.kind === 'agent-report' && trigger.report.group !== routeConfig.group) {
     return { ...base, ignored: `report for group ${trigger.report.group}, not ${routeConfig.group}` };

@@ -8,6 +8,7 @@ import type { UnconvergedRoute } from '../core/routes/types.js';
 import { verifyRoutes } from '../core/routes/verify.js';
 
 export type RouteResult =
+  | 'continuing'
   | 'converged'
   | 'no-change'
   | 'partial'
@@ -30,6 +31,15 @@ export interface RouteReport {
   blocked: unknown;
   failure?: RouteRunState['failure'];
   notified: { sns: boolean; events: boolean } | null;
+  /** Actions left for the next round, and what that round needs to run (request, round). */
+  deferred: number;
+  request: RouteRunState['request'];
+  round: number;
+}
+
+function withoutId(outcome: { actionId?: string; status: string }): { status: string } {
+  const { actionId: _id, ...rest } = outcome;
+  return rest;
 }
 
 function resultOf(state: RouteRunState, failed: number, unconverged: number): RouteResult {
@@ -39,6 +49,7 @@ function resultOf(state: RouteRunState, failed: number, unconverged: number): Ro
   if (plan.blocked) return 'blocked';
   if (plan.decision.outcome === 'no-healthy-member') return 'no-healthy-member';
   if (plan.decision.outcome === 'refused') return 'refused';
+  if (failed === 0 && (plan.deferred ?? 0) > 0) return 'continuing';
   if (failed > 0 || unconverged > 0) return 'partial';
   return plan.actions.length > 0 ? 'converged' : 'no-change';
 }
@@ -55,7 +66,8 @@ export const handler = async (state: RouteRunState): Promise<RouteReport> => {
   const outcomes = new Map((state.outcomes ?? []).map((o: ActionOutcome) => [o.actionId, o]));
   const actions = (plan?.actions ?? []).map((action) => ({
     ...action,
-    outcome: state.request.dryRun ? 'planned' : (outcomes.get(action.actionId) ?? { status: 'not-run' }),
+    // The outcome without its actionId, which the action already carries: the output stays small.
+    outcome: state.request.dryRun ? 'planned' : withoutId(outcomes.get(action.actionId) ?? { status: 'not-run' }),
   }));
   const failed = [...outcomes.values()].filter((o) => o.status === 'failed').length;
   const applied = [...outcomes.values()].filter((o) => o.status === 'applied').length;
@@ -118,6 +130,9 @@ export const handler = async (state: RouteRunState): Promise<RouteReport> => {
     blocked: plan?.blocked ?? null,
     ...(state.failure ? { failure: state.failure } : {}),
     notified: null,
+    deferred: plan?.deferred ?? 0,
+    request: state.request,
+    round: state.round ?? 1,
   };
   logger.info('route reconciliation', {
     result,

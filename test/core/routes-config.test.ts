@@ -33,6 +33,7 @@ describe('parseRouteConfig', () => {
       cooldownSeconds: 300,
       failback: { mode: 'manual', stableSeconds: 600 },
       maxChangesPerRun: 20,
+      maxActionsPerExecution: 250,
       eip: { mode: 'off' },
     });
   });
@@ -76,6 +77,7 @@ describe('parseRouteConfig', () => {
       cooldownSeconds: 120,
       failback: { mode: 'automatic', stableSeconds: 900 },
       maxChangesPerRun: 5,
+      maxActionsPerExecution: 250,
       eip: { mode: 'keep-on-active', allocationId: 'eipalloc-0000000a' },
     });
   });

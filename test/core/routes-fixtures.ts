@@ -33,6 +33,7 @@ export function testConfig(overrides: Partial<RouteConfig> = {}): RouteConfig {
     cooldownSeconds: 300,
     failback: { mode: 'manual', stableSeconds: 600 },
     maxChangesPerRun: 20,
+    maxActionsPerExecution: 250,
     eip: { mode: 'off' },
     ...overrides,
   };

@@ -2,11 +2,14 @@ import { describe, expect, it } from 'vitest';
 import type {
   GatewayDecision,
   ObservedRoute,
+  PlanAction,
   RouteConfig,
   RouteObservation,
+  RoutePlan,
 } from '../../functions/core/routes/index.js';
 import {
   applyBlastRadius,
+  limitRound,
   planRouteChanges,
   reconcileRoutes,
   verifyRoutes,
@@ -369,5 +372,26 @@ describe('reconcileRoutes', () => {
     expect(overridden.plan.actions.map((action) => [action.kind, action.after])).toEqual(
       Array.from({ length: 4 }, () => ['replace-route', { networkInterfaceId: 'eni-b', instanceId: 'i-b' }]),
     );
+  });
+});
+
+describe('limitRound', () => {
+  it('keeps the first actions for this round and counts the rest as deferred', () => {
+    // Prepare
+    const plan = {
+      group: 'g',
+      decision: { outcome: 'switched', trigger: 'automatic', activeBefore: 'i-a', activeAfter: 'i-b', reason: 'r' },
+      activeNetworkInterfaceId: 'eni-b',
+      actions: ['a1', 'a2', 'a3'].map((actionId) => ({ actionId }) as unknown as PlanAction),
+    } as RoutePlan;
+
+    // Act
+    const round = limitRound(plan, 2);
+    const whole = limitRound(plan, 3);
+
+    // Assess
+    expect(round.actions.map((a) => a.actionId)).toEqual(['a1', 'a2']);
+    expect(round.deferred).toBe(1);
+    expect(whole).toBe(plan);
   });
 });

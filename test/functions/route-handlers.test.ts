@@ -318,6 +318,7 @@ describe('route-report handler', () => {
       request: { operation: { kind: 'failover' }, dryRun, overrideBlastRadius: false },
       trigger: { kind: 'manual', summary: 'failover by ops@example.com' },
       ignored: null,
+      round: 1,
       executionId,
       decision: { observedAt: observation.now, health, plan, nextRecord, confirmationDelaySeconds: 60 },
       ...(dryRun ? {} : { outcomes: plan.actions.map((a) => ({ actionId: a.actionId, status: 'applied' as const })) }),

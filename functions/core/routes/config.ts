@@ -16,6 +16,7 @@ import type { EipMode, FailbackMode, RouteConfig, RouteDestination } from './typ
 //   FAILBACK_MODE               automatic|manual (default manual)
 //   FAILBACK_STABLE_SECONDS     default 600
 //   MAX_CHANGES_PER_RUN         default 20, at least 1
+//   MAX_ACTIONS_PER_ROUND       default 250: actions one round applies (Step Functions' 256 KB payload)
 //   EIP_ALLOCATION_ID           eipalloc-... to keep on the active gateway; empty = EIP mode off
 export const ROUTE_CONFIG_VARIABLES = [
   'GROUP_NAME',
@@ -31,6 +32,7 @@ export const ROUTE_CONFIG_VARIABLES = [
   'FAILBACK_MODE',
   'FAILBACK_STABLE_SECONDS',
   'MAX_CHANGES_PER_RUN',
+  'MAX_ACTIONS_PER_ROUND',
   'EIP_ALLOCATION_ID',
 ] as const;
 
@@ -137,6 +139,7 @@ export function parseRouteConfig(env: Env): RouteConfig {
     cooldownSeconds: wholeNumber(env, 'COOLDOWN_SECONDS', 300),
     failback: { mode: failbackMode(env), stableSeconds: wholeNumber(env, 'FAILBACK_STABLE_SECONDS', 600) },
     maxChangesPerRun: wholeNumber(env, 'MAX_CHANGES_PER_RUN', 20, 1),
+    maxActionsPerExecution: wholeNumber(env, 'MAX_ACTIONS_PER_ROUND', 250, 1),
     eip: eipMode(env),
   };
 }

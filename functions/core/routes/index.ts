@@ -1,6 +1,6 @@
 // The route reconciler's pure core: types (the contract between states), config, decide, plan, verify.
 export { chooseActiveGateway } from './active-gateway.js';
-export { applyBlastRadius } from './blast-radius.js';
+export { applyBlastRadius, limitRound } from './blast-radius.js';
 export { type CidrCheck, checkIpv4Cidr, checkIpv6Cidr, isAwsId } from './cidr.js';
 export { parseRouteConfig, ROUTE_CONFIG_VARIABLES } from './config.js';
 export { ConfigurationError, InvalidInputError } from './errors.js';

@@ -1,5 +1,5 @@
 import { chooseActiveGateway } from './active-gateway.js';
-import { applyBlastRadius } from './blast-radius.js';
+import { applyBlastRadius, limitRound } from './blast-radius.js';
 import { assessHealth } from './health.js';
 import { planRouteChanges } from './route-plan.js';
 import type { DecisionRequest, GroupRecord, MemberHealth, RouteConfig, RouteObservation, RoutePlan } from './types.js';
@@ -16,7 +16,7 @@ export interface RouteReconciliation {
   plan: RoutePlan;
 }
 
-/** Observe -> decide -> plan, in one call: assessHealth, chooseActiveGateway, planRouteChanges, applyBlastRadius. */
+/** Observe -> decide -> plan, in one call: assessHealth, chooseActiveGateway, planRouteChanges, applyBlastRadius, limitRound. */
 export function reconcileRoutes(
   observation: RouteObservation,
   config: RouteConfig,
@@ -28,6 +28,9 @@ export function reconcileRoutes(
   return {
     health,
     nextRecord,
-    plan: applyBlastRadius(plan, config.maxChangesPerRun, request.overrideBlastRadius === true),
+    plan: limitRound(
+      applyBlastRadius(plan, config.maxChangesPerRun, request.overrideBlastRadius === true),
+      config.maxActionsPerExecution,
+    ),
   };
 }

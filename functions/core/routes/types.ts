@@ -39,6 +39,8 @@ export interface RouteConfig {
   failback: { mode: FailbackMode; stableSeconds: number };
   /** Blast radius: a plan with more actions than this is blocked unless overridden. */
   maxChangesPerRun: number;
+  /** Actions one execution applies; the rest wait for the next round, so the execution's JSON stays small. */
+  maxActionsPerExecution: number;
   /** Elastic IP handling. */
   eip: EipMode;
 }
@@ -286,6 +288,8 @@ export interface RoutePlan {
   activeNetworkInterfaceId: string | null;
   actions: PlanAction[];
   blocked?: BlockedPlan;
+  /** Actions left for the next round of the same execution (the plan was longer than one round takes). */
+  deferred?: number;
 }
 
 /** A managed route that is not (yet) active and pointing at the active ENI. */
