@@ -2,35 +2,15 @@ import { resolve } from 'node:path';
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { deployTemplate } from '../../sim/deploy/deploy.js';
-import { settle } from '../../sim/drill/runner.js';
 import { DrillWorld } from '../../sim/drill/world.js';
 import { type SimAccount, startSim } from '../../sim/index.js';
+import { runExecution } from './run-execution.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const MANUAL = { operation: 'reconcile', requestedBy: 'test' };
 
 /** The event log of one execution of the resolver reconciler on the deployed template, with its status. */
-async function execute(world: DrillWorld, sim: SimAccount, input: object) {
-  const { executionArn } = await world.call('sfn:StartExecution', {
-    stateMachineArn: world.stateMachineArn('ResolverReconcilerStateMachine'),
-    input: JSON.stringify(input),
-  });
-  await settle(sim);
-  const events: HistoryEvent[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await world.call('sfn:GetExecutionHistory', { executionArn, ...(nextToken ? { nextToken } : {}) });
-    events.push(...page.events);
-    nextToken = page.nextToken;
-  } while (nextToken);
-  const described = await world.call('sfn:DescribeExecution', { executionArn });
-  return {
-    events,
-    status: described.status as string,
-    output: described.output ? JSON.parse(described.output) : null,
-    described,
-  };
-}
+const execute = (world: DrillWorld, input: object) => runExecution(world, 'ResolverReconcilerStateMachine', input);
 
 const entered = (events: HistoryEvent[]) =>
   events.filter((e) => e.type?.endsWith('StateEntered')).map((e) => e.stateEnteredEventDetails?.name);
@@ -102,7 +82,7 @@ describe('resolver reconciler state machine (deployed template, simulated accoun
     });
 
     // Act
-    const run = await execute(world, sim, MANUAL);
+    const run = await execute(world, MANUAL);
 
     // Assess
     expect(run.status).toBe('SUCCEEDED');
@@ -113,7 +93,7 @@ describe('resolver reconciler state machine (deployed template, simulated accoun
 
   it('takes the dry-run branch: no Apply state, the plan in the output', async () => {
     // Act
-    const run = await execute(world, sim, { ...MANUAL, dryRun: true });
+    const run = await execute(world, { ...MANUAL, dryRun: true });
 
     // Assess
     expect(run.status).toBe('SUCCEEDED');
@@ -132,7 +112,7 @@ describe('resolver reconciler state machine (deployed template, simulated accoun
 
   it('catches a malformed input in Intake and fails naming the field, before Decide', async () => {
     // Act
-    const run = await execute(world, sim, { operation: 'repair' });
+    const run = await execute(world, { operation: 'repair' });
 
     // Assess
     expect(run.status).toBe('FAILED');
@@ -153,7 +133,7 @@ describe('resolver reconciler state machine (deployed template, simulated accoun
     });
 
     // Act
-    const run = await execute(world, sim, MANUAL);
+    const run = await execute(world, MANUAL);
 
     // Assess
     expect(run.status).toBe('FAILED');

@@ -7,6 +7,7 @@ import { settle } from '../../sim/drill/runner.js';
 import type { Topology } from '../../sim/drill/scenario.js';
 import { DrillWorld } from '../../sim/drill/world.js';
 import { type SimAccount, startSim } from '../../sim/index.js';
+import { runExecution } from './run-execution.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const sample = (file: string): Record<string, unknown> =>
@@ -57,31 +58,7 @@ describe('route reconciler state machine (deployed template, simulated account)'
   let world: DrillWorld;
 
   /** Starts the route reconciler with input, waits for the account to settle, and reads its event log. */
-  async function execute(input: object) {
-    const since = sim.log.mark();
-    const { executionArn } = await world.call('sfn:StartExecution', {
-      stateMachineArn: world.stateMachineArn('RouteReconcilerStateMachine'),
-      input: JSON.stringify(input),
-    });
-    await settle(sim);
-    const events: HistoryEvent[] = [];
-    let nextToken: string | undefined;
-    do {
-      const page = await world.call('sfn:GetExecutionHistory', { executionArn, ...(nextToken ? { nextToken } : {}) });
-      events.push(...page.events);
-      nextToken = page.nextToken;
-    } while (nextToken);
-    const described = await world.call('sfn:DescribeExecution', { executionArn });
-    return {
-      events,
-      status: described.status as string,
-      error: described.error as string | undefined,
-      cause: described.cause as string | undefined,
-      output: described.output ? JSON.parse(described.output) : null,
-      /** The product's AWS calls during the run (the drill's own calls excluded). */
-      calls: sim.log.all({ since, product: true }).map((r) => `${r.service}:${r.action}`),
-    };
-  }
+  const execute = (input: object) => runExecution(world, 'RouteReconcilerStateMachine', input);
 
   const mutating = (calls: string[]) =>
     calls.filter((c) => (c.startsWith('ec2:') && !c.startsWith('ec2:Describe')) || /^dynamodb:(Put|Update)/.test(c));
