@@ -68,14 +68,7 @@ export async function run(): Promise<string> {
         },
         { name: 'data', cidr: '10.1.0.0/16', subnets: [] },
       ],
-      internetGateways: [],
-      prefixLists: [],
-      instances: [],
-      routeTables: [],
-      elasticIps: [],
       resolverEndpoints: [{ name: 'outbound', direction: 'OUTBOUND', subnets: ['app.a', 'app.b'] }],
-      resolverRules: [],
-      dns: [],
     });
     const names = Array.from({ length: NAMES }, (_, i) => `db${i}.vendor-db.example`);
     names.forEach((name, i) => {

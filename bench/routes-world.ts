@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import type { RequestRecord } from '../sim/core/request-log.js';
 import { deployTemplate } from '../sim/deploy/deploy.js';
 import { settle } from '../sim/drill/runner.js';
-import type { Topology } from '../sim/drill/scenario.js';
+import type { TopologyInput } from '../sim/drill/scenario.js';
 import { DrillWorld } from '../sim/drill/world.js';
 import { type SimAccount, startSim } from '../sim/index.js';
 
@@ -23,12 +23,10 @@ export interface RouteWorld {
   stateMachineArn: string;
 }
 
-export function groupTopology(tables: number): Topology {
+export function groupTopology(tables: number): TopologyInput {
   const group = { 'cgw-autopilot:group': 'vendor-vpn' };
   return {
     vpcs: [{ name: 'app', cidr: '10.0.0.0/16', subnets: [{ name: 'gw', cidr: '10.0.0.0/24' }] }],
-    internetGateways: [],
-    prefixLists: [],
     instances: [
       { name: 'cgw-a', subnet: 'app.gw', sourceDestCheck: false, tags: { ...group, 'cgw-autopilot:priority': '1' } },
       { name: 'cgw-b', subnet: 'app.gw', sourceDestCheck: false, tags: { ...group, 'cgw-autopilot:priority': '2' } },
@@ -36,14 +34,9 @@ export function groupTopology(tables: number): Topology {
     routeTables: Array.from({ length: tables }, (_, i) => ({
       name: `private-${i}`,
       vpc: 'app',
-      subnets: [],
       tags: { 'cgw-autopilot:managed': 'true' },
       routes: [{ destination: VENDOR_CIDR, target: { eniOf: 'cgw-a' } }],
     })),
-    elasticIps: [],
-    resolverEndpoints: [],
-    resolverRules: [],
-    dns: [],
   };
 }
 

@@ -222,6 +222,13 @@ export type Scenario = z.infer<typeof scenarioSchema> & { name: string; file: st
 export type ScenarioStep = z.infer<typeof step>;
 export type Expectation = z.infer<typeof expectation>;
 export type Topology = z.infer<typeof topology>;
+/** A topology as written: every list may be left out. */
+export type TopologyInput = z.input<typeof topology>;
+
+/** Fills a written topology's defaults (empty lists, tags, TTLs), checking it as a scenario file would be. */
+export function parseTopology(input: TopologyInput): Topology {
+  return topology.parse(input);
+}
 export type Count = z.infer<typeof count>;
 
 export class ScenarioError extends Error {

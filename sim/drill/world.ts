@@ -11,7 +11,7 @@ import type { SimAccount } from '../index.js';
 import type { Ec2Service } from '../services/ec2/service.js';
 import { ec2ThrottlePolicy } from '../services/ec2/throttle.js';
 import type { BusEvent, EventsService } from '../services/events.js';
-import { durationMs, ScenarioError, type ScenarioStep, type Topology } from './scenario.js';
+import { durationMs, parseTopology, ScenarioError, type ScenarioStep, type TopologyInput } from './scenario.js';
 
 const credentials = { accessKeyId: 'AKIDSIMULATED', secretAccessKey: 'simulated-secret' };
 const SDKS = {
@@ -135,7 +135,8 @@ export class DrillWorld {
   }
 
   /** Creates the scenario's topology through the AWS APIs, the way an operator's stack would. */
-  async build(topology: Topology): Promise<void> {
+  async build(written: TopologyInput): Promise<void> {
+    const topology = parseTopology(written);
     for (const vpc of topology.vpcs) {
       const { Vpc } = await this.call('ec2:CreateVpc', {
         CidrBlock: vpc.cidr,

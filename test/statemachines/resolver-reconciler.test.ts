@@ -43,13 +43,7 @@ describe('resolver reconciler state machine (deployed template, simulated accoun
           ],
         },
       ],
-      internetGateways: [],
-      prefixLists: [],
-      instances: [],
-      routeTables: [],
-      elasticIps: [],
       resolverEndpoints: [{ name: 'outbound', direction: 'OUTBOUND', subnets: ['app.a', 'app.b'] }],
-      resolverRules: [],
       dns: [
         { name: 'db.vendor.example', cname: 'host-1.vendor.example', ttl: 60 },
         { name: 'host-1.vendor.example', a: ['10.200.1.1'], ttl: 60 },

@@ -4,7 +4,7 @@ import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type DeployedStack, deployTemplate } from '../../sim/deploy/deploy.js';
 import { settle } from '../../sim/drill/runner.js';
-import type { Topology } from '../../sim/drill/scenario.js';
+import type { TopologyInput } from '../../sim/drill/scenario.js';
 import { DrillWorld } from '../../sim/drill/world.js';
 import { type SimAccount, startSim } from '../../sim/index.js';
 import { runExecution } from './run-execution.js';
@@ -14,10 +14,8 @@ const sample = (file: string): Record<string, unknown> =>
   JSON.parse(readFileSync(resolve(root, 'events', file), 'utf8'));
 
 /** Two gateways of the group, cgw-a preferred; one managed table routing the vendor CIDR to cgw-a. */
-const topology: Topology = {
+const topology: TopologyInput = {
   vpcs: [{ name: 'app', cidr: '10.0.0.0/16', subnets: [{ name: 'gw', cidr: '10.0.0.0/24' }] }],
-  internetGateways: [],
-  prefixLists: [],
   instances: [
     {
       name: 'cgw-a',
@@ -36,15 +34,10 @@ const topology: Topology = {
     {
       name: 'private',
       vpc: 'app',
-      subnets: [],
       tags: { 'cgw-autopilot:managed': 'true' },
       routes: [{ destination: '10.200.0.0/16', target: { eniOf: 'cgw-a' } }],
     },
   ],
-  elasticIps: [],
-  resolverEndpoints: [],
-  resolverRules: [],
-  dns: [],
 };
 
 const entered = (events: HistoryEvent[]) =>
