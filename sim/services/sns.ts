@@ -20,10 +20,8 @@ export class SnsService implements AwsQueryService {
   readonly xmlNamespace = 'http://sns.amazonaws.com/doc/2010-03-31/';
   readonly throttleError = { code: 'Throttled', status: 400 };
   published: PublishedMessage[] = [];
-  /** Topics the local deploy created; Publish to any other well-formed ARN fails as AWS does. */
+  /** Topics created with CreateTopic; Publish to any other well-formed ARN fails as AWS does. */
   topics = new Set<string>();
-  /** When false, any well-formed topic ARN is accepted (the sim run on its own, no deploy). */
-  strictTopics = false;
 
   readonly actions = {
     CreateTopic: (params: { Name?: string }, ctx: RequestContext) => {
@@ -51,7 +49,7 @@ export class SnsService implements AwsQueryService {
           'Invalid parameter: TopicArn or TargetArn Reason: no value for required parameter',
         );
       if (!TOPIC_ARN.test(topicArn)) throw new AwsError('InvalidParameter', 'Invalid parameter: TopicArn');
-      if (this.strictTopics && !this.topics.has(topicArn)) throw new AwsError('NotFound', 'Topic does not exist', 404);
+      if (!this.topics.has(topicArn)) throw new AwsError('NotFound', 'Topic does not exist', 404);
       if (params.Message === undefined || params.Message === '') {
         throw new AwsError('InvalidParameter', 'Invalid parameter: Message Reason: Empty message');
       }

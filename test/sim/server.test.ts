@@ -1,6 +1,6 @@
 import { CreateTableCommand, DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { CreateTopicCommand, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SimServer, startSim } from '../../sim/index.js';
 
@@ -10,6 +10,7 @@ const config = () => ({ endpoint: sim.endpoint, region: 'eu-west-2', credentials
 
 beforeAll(async () => {
   sim = await startSim();
+  await new SNSClient(config()).send(new CreateTopicCommand({ Name: 'alerts' }));
 });
 afterAll(async () => {
   await sim.stop();
@@ -44,7 +45,7 @@ describe('the simulated account endpoint', () => {
     expect(sim.log.all({ service: 'dynamodb' }).map((r) => r.action)).toEqual(['CreateTable', 'PutItem', 'GetItem']);
   });
 
-  it('records SNS notifications and answers a bad topic ARN with InvalidParameter', async () => {
+  it('records SNS notifications; a bad topic ARN is InvalidParameter, an unknown topic NotFound', async () => {
     // Prepare
     const sns = new SNSClient(config());
 
@@ -57,11 +58,15 @@ describe('the simulated account endpoint', () => {
       }),
     );
     const bad = await sns.send(new PublishCommand({ TopicArn: 'not-an-arn', Message: 'x' })).catch((e: Error) => e);
+    const unknown = await sns
+      .send(new PublishCommand({ TopicArn: 'arn:aws:sns:eu-west-2:123456789012:nobody', Message: 'x' }))
+      .catch((e: Error) => e);
 
     // Assess
     expect(published.MessageId).toMatch(/^[0-9a-f-]{36}$/);
     expect(sim.snapshot().sns).toMatchObject({ published: [{ message: 'failover', subject: 'cgw' }] });
     expect(bad).toMatchObject({ name: 'InvalidParameterException' });
+    expect(unknown).toMatchObject({ name: 'NotFoundException' });
   });
 
   it('records EventBridge events and reports malformed entries per entry', async () => {
