@@ -110,10 +110,8 @@ export const handler = async (state: RouteRunState): Promise<RouteReport> => {
     metrics.addMetric('RoutesRepaired', MetricUnit.Count, routesRepaired);
     metrics.addMetric('ActionsFailed', MetricUnit.Count, failed);
     metrics.addMetric('NoHealthyMember', MetricUnit.Count, result === 'no-healthy-member' ? 1 : 0);
-    // Electing a first active gateway (none before) is neither a failover nor a failback.
-    const moved = decision?.outcome === 'switched' && decision.activeBefore !== null;
-    metrics.addMetric('Failovers', MetricUnit.Count, moved && !isFailback(decision, state) ? 1 : 0);
-    metrics.addMetric('Failbacks', MetricUnit.Count, moved && isFailback(decision, state) ? 1 : 0);
+    metrics.addMetric('Failovers', MetricUnit.Count, decision?.switchKind === 'failover' ? 1 : 0);
+    metrics.addMetric('Failbacks', MetricUnit.Count, decision?.switchKind === 'failback' ? 1 : 0);
     metrics.addMetric('ReconcileFailures', MetricUnit.Count, result === 'failed' ? 1 : 0);
   }
   metrics.publishStoredMetrics();
@@ -169,10 +167,6 @@ export const handler = async (state: RouteRunState): Promise<RouteReport> => {
   }
   return report;
 };
-
-function isFailback(decision: { reason: string; trigger: string }, state: RouteRunState): boolean {
-  return decision.trigger === 'failback' || (state.request.operation === null && /failback/i.test(decision.reason));
-}
 
 function headline(
   result: RouteResult,

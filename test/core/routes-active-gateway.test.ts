@@ -37,7 +37,12 @@ describe('chooseActiveGateway (automatic)', () => {
     const { decision, nextRecord } = decide(observation);
 
     // Assess
-    expect(decision).toMatchObject({ outcome: 'switched', activeBefore: null, activeAfter: 'i-b' });
+    expect(decision).toMatchObject({
+      outcome: 'switched',
+      activeBefore: null,
+      activeAfter: 'i-b',
+      switchKind: 'election',
+    });
     // A first election moves no traffic off another gateway: no cooldown starts.
     expect(nextRecord).toMatchObject({ activeInstanceId: 'i-b', lastSwitchAt: null });
   });
@@ -52,7 +57,12 @@ describe('chooseActiveGateway (automatic)', () => {
     const { decision } = decide(observation);
 
     // Assess
-    expect(decision).toMatchObject({ outcome: 'switched', activeBefore: 'i-a', activeAfter: 'i-b' });
+    expect(decision).toMatchObject({
+      outcome: 'switched',
+      activeBefore: 'i-a',
+      activeAfter: 'i-b',
+      switchKind: 'failover',
+    });
     expect(decision.reason).toContain('dead');
   });
 
@@ -210,7 +220,12 @@ describe('chooseActiveGateway (failback)', () => {
     const { decision } = decide(observation, automatic);
 
     // Assess
-    expect(decision).toMatchObject({ outcome: 'switched', activeBefore: 'i-b', activeAfter: 'i-a' });
+    expect(decision).toMatchObject({
+      outcome: 'switched',
+      activeBefore: 'i-b',
+      activeAfter: 'i-a',
+      switchKind: 'failback',
+    });
   });
 
   it('never fails back automatically in manual mode', () => {
@@ -271,7 +286,12 @@ describe('chooseActiveGateway (operator)', () => {
     });
 
     // Assess
-    expect(decision).toMatchObject({ outcome: 'switched', trigger: 'failover', activeAfter: 'i-b' });
+    expect(decision).toMatchObject({
+      outcome: 'switched',
+      trigger: 'failover',
+      activeAfter: 'i-b',
+      switchKind: 'failover',
+    });
   });
 
   it('fails over to the next healthy member when none is named', () => {
@@ -325,7 +345,12 @@ describe('chooseActiveGateway (operator)', () => {
     const { decision } = decide(observation, testConfig(), { operation: { kind: 'failback' } });
 
     // Assess
-    expect(decision).toMatchObject({ outcome: 'switched', trigger: 'failback', activeAfter: 'i-a' });
+    expect(decision).toMatchObject({
+      outcome: 'switched',
+      trigger: 'failback',
+      activeAfter: 'i-a',
+      switchKind: 'failback',
+    });
   });
 
   it('refuses a failback when the preferred member is not healthy', () => {

@@ -35,13 +35,19 @@ function keep(ctx: DecisionContext, outcome: DecisionOutcome, reason: string, pa
   return { decision, nextRecord: { ...ctx.base, ...patch } };
 }
 
-function switchTo(ctx: DecisionContext, instanceId: string, reason: string): ActiveGatewayChoice {
+function switchTo(
+  ctx: DecisionContext,
+  instanceId: string,
+  reason: string,
+  kind: 'failover' | 'failback' = 'failover',
+): ActiveGatewayChoice {
   const decision = {
     outcome: 'switched' as const,
     trigger: ctx.trigger,
     activeBefore: ctx.current,
     activeAfter: instanceId,
     reason,
+    switchKind: ctx.current === null ? ('election' as const) : kind,
   };
   const nextRecord = {
     ...ctx.base,
@@ -104,7 +110,7 @@ function onHealthyActive(ctx: DecisionContext, active: MemberHealth): ActiveGate
   }
   const wanted = `failback to preferred ${preferred.instanceId}, healthy since ${since.since}`;
   if (inCooldown(ctx)) return keep(ctx, 'cooldown', cooldownReason(ctx, wanted), cleared);
-  return switchTo(ctx, preferred.instanceId, wanted);
+  return switchTo(ctx, preferred.instanceId, wanted, 'failback');
 }
 
 /** Level-triggered automatic decision. */
@@ -146,7 +152,7 @@ function failback(ctx: DecisionContext): ActiveGatewayChoice {
   if (preferred.instanceId === ctx.current) {
     return keep(ctx, 'unchanged', `failback: preferred ${preferred.instanceId} is already active`);
   }
-  return switchTo(ctx, preferred.instanceId, `operator failback to preferred ${preferred.instanceId}`);
+  return switchTo(ctx, preferred.instanceId, `operator failback to preferred ${preferred.instanceId}`, 'failback');
 }
 
 /** Repair keeps a live active gateway (even soft-failed) and only replaces a dead or missing one. */

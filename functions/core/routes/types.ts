@@ -196,7 +196,12 @@ export interface GatewayDecision {
   activeBefore: string | null;
   activeAfter: string | null;
   reason: string;
+  /** For a switch: a first election, a failover away from the active, or a failback to the preferred member. */
+  switchKind?: SwitchKind;
 }
+
+/** What a switch of active gateway was. */
+export type SwitchKind = 'election' | 'failover' | 'failback';
 
 /** What the caller tells `chooseActiveGateway` beyond the observation. */
 export interface DecisionRequest {
