@@ -85,8 +85,9 @@ describe('route reconciler state machine (deployed template, simulated account)'
           set: { id: `${gateway}-up`, 'detail.instanceId': `{{instance.${gateway}}}`, 'detail.reportedAt': '{{now}}' },
         },
       });
+      // One report at a time: a run that saw only cgw-b's report would rightly elect cgw-b.
+      await settle(sim);
     }
-    await settle(sim);
   });
 
   // The SDK's own backoff between its 4 attempts is wall-clock time: a few seconds.
