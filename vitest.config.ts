@@ -1,11 +1,36 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * Three tiers, all run by `npm test` (sharing its workers) and one at a time by `npm run test:<tier>`:
+ * - unit: the pure core, the adapters, the handlers and the template, in seconds;
+ * - sim: the simulated account speaks AWS as AWS documents it (its services, DNS server and local deploy);
+ * - e2e: the real state machines over the real handlers, the drills and the command lines; any test
+ *   folder not listed in the other two lands here, so a new one runs until it is given its tier.
+ */
+const unit = [
+  'test/core/**/*.test.ts',
+  'test/adapters/**/*.test.ts',
+  'test/functions/**/*.test.ts',
+  'test/template/**/*.test.ts',
+];
+const sim = ['test/sim/**/*.test.ts', 'test/deploy/**/*.test.ts'];
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     setupFiles: ['test/setup.ts'],
-    testTimeout: 20_000,
-    hookTimeout: 20_000,
+    // A test's own deadline, not a measure of speed: anything that waits polls with a deadline of its own,
+    // and a loaded machine is slow, not wrong. A hung test still fails, naming itself.
+    testTimeout: 180_000,
+    hookTimeout: 180_000,
     pool: 'forks',
+    server: { deps: { external: [/\/dist\/\.local-deploy\//] } },
+    projects: [
+      { extends: true, test: { name: 'unit', include: unit } },
+      { extends: true, test: { name: 'sim', include: sim } },
+      {
+        extends: true,
+        test: { name: 'e2e', include: ['test/**/*.test.ts'], exclude: [...unit, ...sim] },
+      },
+    ],
   },
 });

@@ -1,3 +1,4 @@
+import { controlVendorDns } from './dns/control.js';
 import { VendorDnsServer } from './dns/server.js';
 import { SimServer } from './server.js';
 import { defaultServices } from './services/index.js';
@@ -21,7 +22,7 @@ export class SimAccount extends SimServer {
   constructor(options: StartSimOptions = {}) {
     super({ ...options, services: defaultServices() });
     this.dns = new VendorDnsServer({ ...(options.host ? { host: options.host } : {}), port: options.dnsPort ?? 0 });
-    this.addControlRoute('dns', (method, subpath, body) => this.dns.control(method, subpath, body));
+    this.addControlRoute('dns', (method, subpath, body) => controlVendorDns(this.dns, method, subpath, body));
   }
 
   override async start(): Promise<string> {

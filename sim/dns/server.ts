@@ -1,7 +1,6 @@
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { type AddressInfo, createServer, type Server, type Socket } from 'node:net';
 import dnsPacket, { type Answer, type DecodedPacket, type OptAnswer, type Packet } from 'dns-packet';
-import { controlVendorDns } from './control.js';
 import { DEFAULT_TTL, type VendorRecordType, VendorZone, type ZoneSnapshot, zoneName } from './zone.js';
 
 /** What a switched name (or the whole server) does with a query. */
@@ -168,11 +167,6 @@ export class VendorDnsServer {
       queries: this.seq,
       malformed: this.malformed,
     };
-  }
-
-  /** The /_sim/dns/ control surface: `sim.addControlRoute('dns', (m, p, b) => dns.control(m, p, b))`. */
-  control(method: string, subpath: string, body: unknown): unknown {
-    return controlVendorDns(this, method, subpath, body);
   }
 
   /** Listens on UDP and TCP on the same port and returns it. */

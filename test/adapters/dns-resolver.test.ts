@@ -11,7 +11,7 @@ import { VendorDnsServer } from '../../sim/dns/server.js';
 // c-ares never waits less than about 250 ms per try, whatever timeoutMs says (c-ares/c-ares#794).
 const FAST = { timeoutMs: 100, tries: 1 };
 
-describe('createDnsLookup against the vendor DNS server on loopback', { timeout: 10_000 }, () => {
+describe('createDnsLookup against the vendor DNS server on loopback', () => {
   const server = new VendorDnsServer();
   let lookup: DnsLookup;
 
@@ -111,14 +111,16 @@ describe('createDnsLookup against the vendor DNS server on loopback', { timeout:
     expect(db).toMatchObject({ status: 'unknown', at: 'mid.vendor.example', reason: 'timeout' });
   });
 
-  it('reports every chain unknown (timeout) while the tunnel is down, quickly', async () => {
+  // How long that takes is a matter for a benchmark; what bounds it is asking once per try, and no further link.
+  it('reports every chain unknown (timeout) while the tunnel is down, after one query per try', async () => {
     server.setTunnelDown(true);
-    const start = performance.now();
 
     const result = await walkCnameChain('db.vendor.example', lookup);
 
     expect(result).toMatchObject({ status: 'unknown', at: 'db.vendor.example', reason: 'timeout' });
-    expect(performance.now() - start).toBeLessThan(2_000);
+    expect(server.queries().map((q) => `${q.name} ${q.type} ${q.outcome}`)).toEqual([
+      'db.vendor.example CNAME timeout',
+    ]);
   });
 
   it('falls back to TCP when the UDP answer is truncated', async () => {

@@ -2,14 +2,13 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runDrill } from '../../sim/drill/command.js';
 import { durationMs, parseScenario, readScenario, ScenarioError } from '../../sim/drill/scenario.js';
 
 const repo = resolve(import.meta.dirname, '../..');
-const scenarios = 'test/fixtures/drill/scenarios';
-const template = 'test/fixtures/drill/template.yaml';
-const bad = 'test/fixtures/drill-bad';
-/** Each child process is bounded: a drill that hangs fails its test instead of the suite. */
-const CHILD_TIMEOUT_MS = 60_000;
+const scenarios = resolve(repo, 'test/fixtures/drill/scenarios');
+const template = resolve(repo, 'test/fixtures/drill/template.yaml');
+const bad = resolve(repo, 'test/fixtures/drill-bad');
 
 interface DrillRun {
   code: number | null;
@@ -17,19 +16,16 @@ interface DrillRun {
   stderr: string;
 }
 
-/** Runs the drill CLI as `npm run drill` would, from the repo root. */
-function drill(...args: string[]): Promise<DrillRun> {
-  return new Promise((done) => {
-    execFile(
-      'npx',
-      ['tsx', 'sim/drill/cli.ts', ...args],
-      { cwd: repo, timeout: CHILD_TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024 },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
-        done({ code, stdout, stderr });
-      },
-    );
-  });
+/** Runs the drill command in this process, as `npm run drill -- ...args` would, collecting what it prints. */
+async function drill(...args: string[]): Promise<DrillRun> {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  const code = await runDrill(
+    args,
+    { out: (text) => stdout.push(`${text}\n`), err: (text) => stderr.push(`${text}\n`) },
+    {},
+  );
+  return { code, stdout: stdout.join(''), stderr: stderr.join('') };
 }
 
 /** The ScenarioError a parse failed with, or a thrown assertion if it succeeded. */
@@ -42,8 +38,8 @@ function parseFailure(parse: () => unknown): Error {
   throw new Error('expected the scenario to be rejected, but it parsed');
 }
 
-describe.concurrent('drill CLI', () => {
-  it('exits 0 and says so in the summary when the scenario passes', { timeout: CHILD_TIMEOUT_MS }, async () => {
+describe('drill command', () => {
+  it('exits 0 and says so in the summary when the scenario passes', async () => {
     // Act
     const run = await drill('--scenarios', scenarios, '--template', template, 'instance-restart');
 
@@ -54,7 +50,7 @@ describe.concurrent('drill CLI', () => {
     expect(run.stdout).toContain('1 of 1 scenarios passed');
   });
 
-  it('exits 1 and shows what was found when an expectation is false', { timeout: CHILD_TIMEOUT_MS }, async () => {
+  it('exits 1 and shows what was found when an expectation is false', async () => {
     // Act
     const run = await drill('--scenarios', scenarios, '--template', template, 'false-expectation');
 
@@ -65,7 +61,7 @@ describe.concurrent('drill CLI', () => {
     expect(run.stdout).toContain('0 of 1 scenarios passed');
   });
 
-  it('exits 1 naming the handler file when a function throws unexpectedly', { timeout: CHILD_TIMEOUT_MS }, async () => {
+  it('exits 1 naming the handler file when a function throws unexpectedly', async () => {
     // Act
     const run = await drill('--scenarios', scenarios, '--template', template, 'handler-throws');
 
@@ -77,9 +73,7 @@ describe.concurrent('drill CLI', () => {
     expect(run.stdout).toContain('0 of 1 scenarios passed');
   });
 
-  it('prints parseable results with --json, and still exits 1 if one fails', {
-    timeout: CHILD_TIMEOUT_MS,
-  }, async () => {
+  it('prints parseable results with --json, and still exits 1 if one fails', async () => {
     // Act
     const run = await drill('--json', '--scenarios', scenarios, '--template', template);
 
@@ -95,7 +89,7 @@ describe.concurrent('drill CLI', () => {
     expect(results[2]?.expectations).toHaveLength(5);
   });
 
-  it('exits 2 naming an unknown scenario and the ones it has', { timeout: CHILD_TIMEOUT_MS }, async () => {
+  it('exits 2 naming an unknown scenario and the ones it has', async () => {
     // Act
     const run = await drill('--scenarios', scenarios, '--template', template, 'instance-reboot');
 
@@ -106,35 +100,74 @@ describe.concurrent('drill CLI', () => {
     expect(run.stdout).toBe('');
   });
 
-  it('exits 2 with file:line: field when a scenario has an unknown key', { timeout: CHILD_TIMEOUT_MS }, async () => {
+  it('exits 2 with file:line: field when a scenario has an unknown key', async () => {
     // Act
     const run = await drill('--scenarios', bad, '--template', template, 'unknown-key');
 
     // Assess
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain(
-      `${resolve(repo, bad)}/unknown-key.yaml:9: steps.1.reason: Unrecognized key: "reason"`,
-    );
+    expect(run.stderr).toContain(`${bad}/unknown-key.yaml:9: steps.1.reason: Unrecognized key: "reason"`);
   });
 
-  it('exits 2 naming the template and the resource when the template cannot be deployed', {
-    timeout: CHILD_TIMEOUT_MS,
-  }, async () => {
+  it('exits 2 naming the template and the resource when the template cannot be deployed', async () => {
     // Act
     const run = await drill('--scenarios', scenarios, '--template', `${bad}/broken-template.yaml`, 'instance-restart');
 
     // Assess
     expect(run.code).toBe(2);
     expect(run.stderr).toContain(
-      `drill: ${resolve(repo, bad)}/broken-template.yaml: Resources.WorkQueue: resource type AWS::SQS::Queue is not supported`,
+      `drill: ${bad}/broken-template.yaml: Resources.WorkQueue: resource type AWS::SQS::Queue is not supported`,
     );
+  });
+  it('exits 2 naming an option it does not know, with the usage, before starting anything', async () => {
+    // Act
+    const run = await drill('--scenario', scenarios);
+
+    // Assess
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/^drill: Unknown option '--scenario'/);
+    expect(run.stderr).toContain('usage: npm run drill --');
+    expect(run.stdout).toBe('');
+  });
+
+  it('exits 2 naming a template that does not exist', async () => {
+    // Act
+    const run = await drill('--scenarios', scenarios, '--template', `${bad}/no-such-template.yaml`);
+
+    // Assess
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(`drill: the template ${bad}/no-such-template.yaml does not exist`);
+  });
+});
+
+// The one test of the command as a process: `npm run drill` runs sim/drill/cli.ts with tsx, which must
+// pass the arguments through, print to stdout and exit with the command's status.
+describe('drill CLI process', () => {
+  it('plays a scenario named on the command line and exits 0 with the summary on stdout', async ({ signal }) => {
+    // Act
+    const run = await new Promise<DrillRun>((done) => {
+      execFile(
+        process.execPath,
+        ['--import', 'tsx', 'sim/drill/cli.ts', '--scenarios', scenarios, '--template', template, 'instance-restart'],
+        { cwd: repo, signal, maxBuffer: 16 * 1024 * 1024 },
+        (error, stdout, stderr) => {
+          done({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr });
+        },
+      );
+    });
+
+    // Assess
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^instance-restart +5\/5 +2 +2 +50s +pass/m);
+    expect(run.stdout).toContain('1 of 1 scenarios passed');
   });
 });
 
 describe('parseScenario', () => {
   it('accepts the fixture scenario, filling defaults and naming it after its file', () => {
     // Act
-    const scenario = readScenario(resolve(repo, scenarios, 'instance-restart.yaml'));
+    const scenario = readScenario(resolve(scenarios, 'instance-restart.yaml'));
 
     // Assess
     expect(scenario.name).toBe('instance-restart');
@@ -145,7 +178,7 @@ describe('parseScenario', () => {
 
   it('points an unknown key in a step at the line of the key', () => {
     // Prepare
-    const file = resolve(repo, bad, 'unknown-key.yaml');
+    const file = resolve(bad, 'unknown-key.yaml');
 
     // Act
     const error = parseFailure(() => readScenario(file));
@@ -157,7 +190,7 @@ describe('parseScenario', () => {
 
   it('points an unknown top-level key at its line, alongside the missing one it was meant to be', () => {
     // Prepare
-    const file = resolve(repo, bad, 'top-level-typo.yaml');
+    const file = resolve(bad, 'top-level-typo.yaml');
 
     // Act
     const error = parseFailure(() => readScenario(file));
@@ -171,7 +204,7 @@ describe('parseScenario', () => {
 
   it('rejects a duration written in words, naming the step and the accepted forms', () => {
     // Prepare
-    const file = resolve(repo, bad, 'bad-duration.yaml');
+    const file = resolve(bad, 'bad-duration.yaml');
 
     // Act
     const error = parseFailure(() => readScenario(file));
@@ -182,7 +215,7 @@ describe('parseScenario', () => {
 
   it('reports an unknown key nested in a known step at its own line', () => {
     // Prepare
-    const text = readFileSync(resolve(repo, bad, 'unknown-key.yaml'), 'utf8').replace(
+    const text = readFileSync(resolve(bad, 'unknown-key.yaml'), 'utf8').replace(
       '  - stop: gw\n    reason: maintenance\n',
       '  - fault:\n      service: ec2\n      rate: 0.5\n',
     );

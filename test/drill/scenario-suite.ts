@@ -4,8 +4,6 @@ import { readScenario, runScenario, scenarioFiles } from '../../sim/drill/runner
 import { type SimAccount, startSim } from '../../sim/index.js';
 
 const root = resolve(import.meta.dirname, '../..');
-/** One scenario, deploy and DNS timeouts included, must finish well within this (wall clock). */
-const SCENARIO_TIMEOUT_MS = 90_000;
 
 /** Plays every scenarios/<prefix>*.yaml on one simulated account and requires every expectation to hold. */
 export function describeScenarios(prefix: string, title: string, atLeast: number): void {
@@ -29,7 +27,7 @@ export function describeScenarios(prefix: string, title: string, atLeast: number
 
     for (const file of files) {
       const scenario = readScenario(file);
-      it(`${scenario.name}: every expectation holds`, { timeout: SCENARIO_TIMEOUT_MS }, async () => {
+      it(`${scenario.name}: every expectation holds`, async () => {
         // Act
         const result = await runScenario(scenario, { sim, root });
 

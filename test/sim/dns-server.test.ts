@@ -1,7 +1,9 @@
 import { createSocket } from 'node:dgram';
 import { connect } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import dnsPacket, { type DecodedPacket, type Packet, type Question } from 'dns-packet';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { controlVendorDns } from '../../sim/dns/control.js';
 import { VendorDnsServer } from '../../sim/dns/server.js';
 
 const RCODE = (p: DecodedPacket) => (p as DecodedPacket & { rcode: string }).rcode;
@@ -31,40 +33,72 @@ function query(question: Question, options: { id?: number; ednsSize?: number } =
   return dnsPacket.encode(packet);
 }
 
-/** One UDP exchange; undefined when nothing came back within waitMs. */
-async function udp(port: number, packet: Buffer, waitMs = 1000): Promise<DecodedPacket | undefined> {
+/** How long a reply that must come may take: generous, as a loaded machine is slow, not wrong. */
+const REPLY_DEADLINE_MS = 60_000;
+/** After the server has handled a packet it does not answer, how long a wrong reply would have to show up. */
+const SILENCE_GRACE_MS = 50;
+
+/**
+ * Polls until `handled` says the server has taken the packet in (logged or counted it); a wrong reply
+ * would have been sent by then, and arrives within the grace. Throws if the server never handles it.
+ */
+async function handledThenGrace(handled: () => boolean, what: string): Promise<void> {
+  for (const deadline = Date.now() + REPLY_DEADLINE_MS; !handled(); await sleep(5)) {
+    if (Date.now() > deadline) throw new Error(`the server did not handle ${what} within ${REPLY_DEADLINE_MS} ms`);
+  }
+  await sleep(SILENCE_GRACE_MS);
+}
+
+/**
+ * One UDP exchange. Without `handled`, a reply must come (within the deadline); with it, the packet is
+ * one the server should not answer, and the answer is undefined unless it replied all the same.
+ */
+async function udp(port: number, packet: Buffer, handled?: () => boolean): Promise<DecodedPacket | undefined> {
   const socket = createSocket('udp4');
   try {
-    return await new Promise((resolve) => {
-      const timer = setTimeout(() => resolve(undefined), waitMs);
+    return await new Promise((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`no UDP reply within ${REPLY_DEADLINE_MS} ms`)),
+        REPLY_DEADLINE_MS,
+      );
       socket.once('message', (reply) => {
         clearTimeout(timer);
         resolve(dnsPacket.decode(reply));
       });
-      socket.send(packet, port, '127.0.0.1');
+      socket.send(packet, port, '127.0.0.1', () => {
+        if (!handled) return;
+        clearTimeout(timer);
+        handledThenGrace(handled, 'the UDP packet').then(() => resolve(undefined), reject);
+      });
     });
   } finally {
     socket.close();
   }
 }
 
-/** Sends raw bytes over one TCP connection and reads `expected` framed replies, or until it closes. */
+/**
+ * Sends raw bytes over one TCP connection and reads `expected` framed replies, or until it closes;
+ * with `handled`, stops once the server has handled what it should not answer, and the grace passed.
+ */
 async function tcp(
   port: number,
   bytes: Buffer,
   expected: number,
-  waitMs = 1000,
+  handled?: () => boolean,
 ): Promise<{ replies: DecodedPacket[]; closed: boolean }> {
   const socket = connect(port, '127.0.0.1');
   const replies: DecodedPacket[] = [];
   let buffered = Buffer.alloc(0);
   try {
-    return await new Promise((resolve) => {
+    return await new Promise((resolve, reject) => {
       const done = (closed: boolean) => {
         clearTimeout(timer);
         resolve({ replies, closed });
       };
-      const timer = setTimeout(() => done(false), waitMs);
+      const timer = setTimeout(
+        () => reject(new Error(`${replies.length} of ${expected} TCP replies within ${REPLY_DEADLINE_MS} ms`)),
+        REPLY_DEADLINE_MS,
+      );
       socket.on('error', () => {});
       socket.on('close', () => done(true));
       socket.on('data', (chunk) => {
@@ -75,7 +109,9 @@ async function tcp(
         }
         if (replies.length >= expected) done(false);
       });
-      socket.write(bytes);
+      socket.write(bytes, () => {
+        if (handled) handledThenGrace(handled, 'the TCP message').then(() => done(false), reject);
+      });
     });
   } finally {
     socket.destroy();
@@ -85,7 +121,7 @@ async function tcp(
 const framed = (packet: Buffer) => Buffer.concat([Buffer.from([packet.length >> 8, packet.length & 0xff]), packet]);
 const ips = (count: number) => Array.from({ length: count }, (_, i) => `10.9.${i >> 8}.${i & 0xff}`);
 
-describe('VendorDnsServer', { timeout: 10_000 }, () => {
+describe('VendorDnsServer', () => {
   let server: VendorDnsServer;
   let port: number;
 
@@ -187,11 +223,12 @@ describe('VendorDnsServer', { timeout: 10_000 }, () => {
 
   it('never answers a name switched to timeout, nor anything while the tunnel is down', async () => {
     server.fault('db.vendor.example', 'timeout');
-    const silent = await udp(port, query({ type: 'A', name: 'db.vendor.example' }), 300);
-    const answered = await udp(port, query({ type: 'A', name: 'mid.vendor.example' }), 300);
+    const queried = (count: number) => () => server.queryCount() >= count;
+    const silent = await udp(port, query({ type: 'A', name: 'db.vendor.example' }), queried(1));
+    const answered = await udp(port, query({ type: 'A', name: 'mid.vendor.example' }));
     server.setTunnelDown(true);
-    const down = await udp(port, query({ type: 'A', name: 'mid.vendor.example' }), 300);
-    const downTcp = await tcp(port, framed(query({ type: 'A', name: 'mid.vendor.example' })), 1, 300);
+    const down = await udp(port, query({ type: 'A', name: 'mid.vendor.example' }), queried(3));
+    const downTcp = await tcp(port, framed(query({ type: 'A', name: 'mid.vendor.example' })), 1, queried(4));
 
     expect(silent).toBeUndefined();
     expect(answered).toBeDefined();
@@ -254,7 +291,9 @@ describe('VendorDnsServer', { timeout: 10_000 }, () => {
       Buffer.alloc(40, 0xff),
       query({ type: 'A', name: 'db.vendor.example' }).subarray(0, 20),
     ];
-    const replies = await Promise.all(garbage.map((g) => udp(port, g, 200)));
+    const replies: (DecodedPacket | undefined)[] = [];
+    for (const [i, packet] of garbage.entries())
+      replies.push(await udp(port, packet, () => server.malformedCount() > i));
     const after = await udp(port, query({ type: 'A', name: 'db.vendor.example' }));
 
     expect(replies).toEqual([undefined, undefined, undefined]);
@@ -269,7 +308,7 @@ describe('VendorDnsServer', { timeout: 10_000 }, () => {
       questions: [{ type: 'A', name: 'db.vendor.example' }],
     });
 
-    expect(await udp(port, response, 200)).toBeUndefined();
+    expect(await udp(port, response, () => server.malformedCount() > 0)).toBeUndefined();
     expect(server.malformedCount()).toBe(1);
   });
 
@@ -340,23 +379,23 @@ describe('VendorDnsServer', { timeout: 10_000 }, () => {
   });
 });
 
-describe('VendorDnsServer.control', () => {
+describe('controlVendorDns', () => {
   it('changes records, faults, the tunnel and latency, and shows them in the state', () => {
     // Prepare
     const server = new VendorDnsServer();
 
     // Act
-    server.control('POST', 'records', { name: 'Txt.Vendor.Example', type: 'TXT', values: ['hi'], ttl: 9 });
-    server.control('POST', 'cname', { name: 'db.vendor.example', target: 'host.vendor.example' });
-    server.control('POST', 'a', { name: 'host.vendor.example', ips: ['10.0.0.5'], ttl: 15 });
-    server.control('POST', 'faults', { name: 'host.vendor.example', fault: 'servfail' });
-    server.control('POST', 'tunnel', { down: true });
-    server.control('POST', 'latency', { ms: 50 });
-    const removed = server.control('DELETE', 'names/txt.vendor.example', undefined);
+    controlVendorDns(server, 'POST', 'records', { name: 'Txt.Vendor.Example', type: 'TXT', values: ['hi'], ttl: 9 });
+    controlVendorDns(server, 'POST', 'cname', { name: 'db.vendor.example', target: 'host.vendor.example' });
+    controlVendorDns(server, 'POST', 'a', { name: 'host.vendor.example', ips: ['10.0.0.5'], ttl: 15 });
+    controlVendorDns(server, 'POST', 'faults', { name: 'host.vendor.example', fault: 'servfail' });
+    controlVendorDns(server, 'POST', 'tunnel', { down: true });
+    controlVendorDns(server, 'POST', 'latency', { ms: 50 });
+    const removed = controlVendorDns(server, 'DELETE', 'names/txt.vendor.example', undefined);
 
     // Assess
     expect(removed).toEqual({ removed: true });
-    expect(server.control('GET', 'state', undefined)).toEqual({
+    expect(controlVendorDns(server, 'GET', 'state', undefined)).toEqual({
       servers: [],
       zone: {
         'db.vendor.example': { CNAME: { values: ['host.vendor.example'], ttl: 300 } },
@@ -368,17 +407,19 @@ describe('VendorDnsServer.control', () => {
       queries: 0,
       malformed: 0,
     });
-    server.control('POST', 'faults', { name: 'host.vendor.example', fault: null });
+    controlVendorDns(server, 'POST', 'faults', { name: 'host.vendor.example', fault: null });
     expect(server.snapshot().faults).toEqual({});
-    server.control('POST', 'reset', undefined);
+    controlVendorDns(server, 'POST', 'reset', undefined);
     expect(server.snapshot()).toMatchObject({ zone: {}, tunnelDown: false, latencyMs: 0 });
   });
 
   it('throws a clear error for a bad body or an unknown route', () => {
     const server = new VendorDnsServer();
 
-    expect(() => server.control('POST', 'records', { name: 'x.example', type: 'MX', values: [] })).toThrow(/type/);
-    expect(() => server.control('POST', 'latency', { ms: -5 })).toThrow(/ms/);
-    expect(() => server.control('PATCH', 'records', {})).toThrow(/no DNS control route PATCH records/);
+    expect(() => controlVendorDns(server, 'POST', 'records', { name: 'x.example', type: 'MX', values: [] })).toThrow(
+      /type/,
+    );
+    expect(() => controlVendorDns(server, 'POST', 'latency', { ms: -5 })).toThrow(/ms/);
+    expect(() => controlVendorDns(server, 'PATCH', 'records', {})).toThrow(/no DNS control route PATCH records/);
   });
 });

@@ -8,7 +8,7 @@ async function post(endpoint: string, body: string, headers: Record<string, stri
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8', ...headers },
     body,
-    signal: AbortSignal.timeout(5000),
+    signal: AbortSignal.timeout(60_000),
   });
   return { status: response.status, text: await response.text() };
 }
@@ -140,7 +140,7 @@ describe('simulated EC2 protocol, throttling and control API', () => {
       const response = await fetch(`${f.sim.endpoint}/_sim/ec2/${path}`, {
         method,
         ...(body ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}),
-        signal: AbortSignal.timeout(5000),
+        signal: AbortSignal.timeout(60_000),
       });
       return { status: response.status, json: (await response.json()) as Record<string, unknown> };
     };

@@ -27,7 +27,7 @@ describe('the simulated Lambda runtime clock', () => {
 
     // Act
     const result = await lambda.invoke('what-time', {});
-    const outside = Date.now();
+    const [outside, monotonic] = [Date.now(), performance.timeOrigin + performance.now()];
 
     // Assess
     expect(result.payload).toEqual({
@@ -35,6 +35,6 @@ describe('the simulated Lambda runtime clock', () => {
       iso: sim.clock.iso(),
       parsed: Date.parse('2030-01-01T00:00:00Z'),
     });
-    expect(Math.abs(outside - performance.timeOrigin - performance.now())).toBeLessThan(1000);
+    expect(Math.abs(outside - monotonic)).toBeLessThan(1000);
   });
 });

@@ -141,7 +141,9 @@ describe('LambdaService', () => {
     );
     const recordedBeforeRelease = lambda.invocations.length;
     release();
-    await sleep(10);
+    for (const deadline = Date.now() + 60_000; lambda.invocations.length === 0 && Date.now() < deadline; ) {
+      await sleep(5);
+    }
 
     // Assess
     expect(event.StatusCode).toBe(202);

@@ -58,7 +58,7 @@ async function rawCall(target: string, body: string) {
     method: 'POST',
     headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': target },
     body,
-    signal: AbortSignal.timeout(5_000),
+    signal: AbortSignal.timeout(60_000),
   });
   return { status: response.status, body: (await response.json()) as { __type?: string; message?: string } };
 }
@@ -220,7 +220,7 @@ describe('the Route 53 Resolver wire protocol of the simulated account', () => {
       fetch(`${sim.endpoint}/_sim/route53resolver/${path}`, {
         method: 'POST',
         body: JSON.stringify(body),
-        signal: AbortSignal.timeout(5_000),
+        signal: AbortSignal.timeout(60_000),
       }).then((r) => r.json() as Promise<{ Id: string; Status: string }>);
 
     // Act

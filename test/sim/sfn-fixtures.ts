@@ -60,10 +60,10 @@ export async function startSfnHarness(): Promise<SfnHarness> {
       return events;
     },
     async untilEvent(executionArn, type) {
-      for (const deadline = Date.now() + 2000; Date.now() < deadline; await sleep(5)) {
+      for (const deadline = Date.now() + 60_000; Date.now() < deadline; await sleep(5)) {
         if ((await harness.history(executionArn)).some((e) => e.type === type)) return;
       }
-      throw new Error(`no ${type} event in the history of ${executionArn} within 2 s`);
+      throw new Error(`no ${type} event in the history of ${executionArn} within 60 s`);
     },
     async stop() {
       client.destroy();

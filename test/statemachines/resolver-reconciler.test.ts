@@ -63,9 +63,7 @@ describe('resolver reconciler state machine (deployed template, simulated accoun
     world = new DrillWorld(sim, stack, root);
   });
 
-  it('retries Apply on RetryableAwsError when throttling outlasts the function, then converges', {
-    timeout: 30_000,
-  }, async () => {
+  it('retries Apply on RetryableAwsError when throttling outlasts the function, then converges', async () => {
     // Prepare
     sim.faults.add({
       service: 'route53resolver',
@@ -115,9 +113,7 @@ describe('resolver reconciler state machine (deployed template, simulated accoun
     expect(entered(run.events)).toEqual(['Intake', 'InputRejected']);
   });
 
-  it('retries Decide when Route 53 Resolver keeps failing, then catches it and reports the failure', {
-    timeout: 60_000,
-  }, async () => {
+  it('retries Decide when Route 53 Resolver keeps failing, then catches it and reports the failure', async () => {
     // Prepare
     sim.faults.add({
       service: 'route53resolver',

@@ -91,9 +91,7 @@ describe('route reconciler state machine (deployed template, simulated account)'
   });
 
   // The SDK's own backoff between its 4 attempts is wall-clock time: a few seconds.
-  it('retries ApplyAction on RetryableAwsError after the SDK gave up, then applies the action', {
-    timeout: 30_000,
-  }, async () => {
+  it('retries ApplyAction on RetryableAwsError after the SDK gave up, then applies the action', async () => {
     // Prepare
     sim.faults.add({
       service: 'ec2',
