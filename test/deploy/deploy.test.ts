@@ -285,6 +285,7 @@ describe('deployTemplate', () => {
         greeting: 'bonjour',
         tableName,
         tableArn: stack.physical.StateTable,
+        served: 1,
       });
       expect(stack.rules).toEqual([
         expect.objectContaining({ origin: 'EchoFunction.Terminated', target: stack.outputs.FunctionArn }),
@@ -295,6 +296,27 @@ describe('deployTemplate', () => {
         payload: { 'instance-id': 'i-0123456789abcdef0', state: 'terminated' },
         outcome: { result: { event: { 'instance-id': 'i-0123456789abcdef0', state: 'terminated' } } },
       });
+    });
+
+    it('runs concurrent invocations in environments of their own, reuses an idle one, and starts cold after a deploy', async () => {
+      // Prepare
+      const templatePath = fixture('function.yaml');
+      const lambda = sim.service<LambdaService>('lambda');
+      const served = async (arn: string) => ((await lambda.invoke(arn, {})).payload as { served: number }).served;
+      const first = await deployTemplate({ templatePath, sim });
+      const arn = first.outputs.FunctionArn as string;
+
+      // Act
+      const concurrent = await Promise.all([served(arn), served(arn)]);
+      const warm = await served(arn);
+      await sim.reset();
+      const second = await deployTemplate({ templatePath, sim });
+      const redeployed = await served(second.outputs.FunctionArn as string);
+
+      // Assess: each environment is a module instance of its own, as each Lambda execution environment is.
+      expect(concurrent).toEqual([1, 1]);
+      expect(warm).toBe(2);
+      expect(redeployed).toBe(1);
     });
   });
 });
