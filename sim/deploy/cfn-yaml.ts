@@ -68,6 +68,19 @@ export function parseCfnYaml(text: string, file = 'template.yaml'): Record<strin
   return value as Record<string, unknown>;
 }
 
+/** Parsed templates by path and text: a drill deploys the same template once per scenario. */
+const parsed = new Map<string, Record<string, unknown>>();
+const PARSED_KEPT = 16;
+
+/** Reads and parses a template file; each caller gets a copy of its own to change. */
 export function readCfnTemplate(path: string): Record<string, unknown> {
-  return parseCfnYaml(readFileSync(path, 'utf8'), path);
+  const text = readFileSync(path, 'utf8');
+  const key = `${path}\0${text}`;
+  let template = parsed.get(key);
+  if (!template) {
+    template = parseCfnYaml(text, path);
+    if (parsed.size >= PARSED_KEPT) parsed.delete(parsed.keys().next().value as string);
+    parsed.set(key, template);
+  }
+  return structuredClone(template);
 }

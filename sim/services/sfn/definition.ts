@@ -37,6 +37,21 @@ export interface CompiledDefinition {
 
 type Json = Record<string, unknown>;
 
+/** Validation outcomes by definition text: asl-validator compiles its schemas on every call, at about 0.3 s. */
+const validated = new Map<string, string | undefined>();
+const VALIDATED_KEPT = 64;
+
+/** What asl-validator finds wrong with a definition, undefined when nothing; the same text, the same answer. */
+function aslErrors(text: string, definition: object): string | undefined {
+  if (validated.has(text)) return validated.get(text);
+  // The validator annotates what it checks, so it gets its own copy.
+  const { isValid, errorsText } = aslValidator(structuredClone(definition));
+  const errors = isValid ? undefined : errorsText('; ');
+  if (validated.size >= VALIDATED_KEPT) validated.delete(validated.keys().next().value as string);
+  validated.set(text, errors);
+  return errors;
+}
+
 /** Parses and validates definition text as CreateStateMachine does; throws InvalidDefinition. */
 export function parseDefinition(text: unknown): Json {
   if (typeof text !== 'string' || text.length === 0) {
@@ -54,9 +69,8 @@ export function parseDefinition(text: unknown): Json {
   if (definition === null || typeof definition !== 'object' || Array.isArray(definition)) {
     throw new AwsError('InvalidDefinition', "Invalid State Machine Definition: 'definition must be a JSON object'");
   }
-  // The validator annotates what it checks, so it gets its own copy.
-  const { isValid, errorsText } = aslValidator(structuredClone(definition));
-  if (!isValid) throw new AwsError('InvalidDefinition', `Invalid State Machine Definition: '${errorsText('; ')}'`);
+  const errors = aslErrors(text, definition);
+  if (errors !== undefined) throw new AwsError('InvalidDefinition', `Invalid State Machine Definition: '${errors}'`);
   const jsonata = JSON.stringify(definition).includes('"QueryLanguage":"JSONata"');
   if (jsonata) {
     // Valid in AWS, but aws-local-stepfunctions runs JSONPath only.
