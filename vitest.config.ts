@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 /**
@@ -23,10 +24,17 @@ export default defineConfig({
     testTimeout: 180_000,
     hookTimeout: 180_000,
     pool: 'forks',
+    // Vitest's default leaves a core to its own process, which idles: one worker on a 2-core machine. Most
+    // of an end-to-end test's time is waiting (retries and DNS timeouts in wall-clock time), so two overlap.
+    maxWorkers: Math.max(2, availableParallelism()),
+    // The local deploy's function bundles are loaded by Node, as Lambda loads them: transformed by Vitest,
+    // each cold start cost a second of CPU, and most of an end-to-end test's time went into that.
     server: { deps: { external: [/\/dist\/\.local-deploy\//] } },
     projects: [
       { extends: true, test: { name: 'unit', include: unit } },
-      { extends: true, test: { name: 'sim', include: sim } },
+      // Each sim test starts its own account and nothing in sim/ reads configuration at import, so its
+      // files share one module graph per worker instead of importing the AWS SDKs afresh for each.
+      { extends: true, test: { name: 'sim', include: sim, isolate: false } },
       {
         extends: true,
         test: { name: 'e2e', include: ['test/**/*.test.ts'], exclude: [...unit, ...sim] },
