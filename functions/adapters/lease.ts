@@ -11,7 +11,7 @@ export function isConditionFailure(err: unknown): boolean {
 }
 
 /**
- * One writer per group (DESIGN.md promise 7): a lease on one item of the state table, taken with a
+ * One writer per group (promise 7 in docs/design.md): a lease on one item of the state table, taken with a
  * conditional write that also returns the item, and given back in the same write that stores what
  * the run decided. `what` names the lease in errors ("group vendor-vpn", "resolver rules of ...").
  */

@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { InvalidInputError } from './errors.js';
 
-// What can start a reconciler: an EventBridge event of a signal in DESIGN.md section 5, the
+// What can start a reconciler: an EventBridge event of a signal the template's rules match, the
 // schedule's input, or an operator's manual operation. Validated before anything else happens.
 
 const instanceId = z.string().regex(/^i-[0-9a-f]{8,17}$/, 'must be an EC2 instance id (i-...)');
