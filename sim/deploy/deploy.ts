@@ -1,149 +1,28 @@
-import { createHash } from 'node:crypto';
-import { readFileSync, rmSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { CreateTableCommand, DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
-import { CreateStateMachineCommand, SFNClient } from '@aws-sdk/client-sfn';
-import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
-import { bundleFunctions, type FunctionBundle } from '../../scripts/bundle.js';
+import { resolve } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { SIM_ACCOUNT_ID, SIM_DEFAULT_REGION } from '../core/service.js';
-import type { SimServer } from '../server.js';
-import type { LambdaHandler, LambdaService } from '../services/lambda/service.js';
 import { readCfnTemplate } from './cfn-yaml.js';
 import { DeployError, evaluateCondition, type ResolveScope, referencesIn, resolveValue } from './intrinsics.js';
+import { DEPLOYERS } from './resources/index.js';
+import type { DeployedStack, LocalDeployOptions, Resource } from './stack.js';
 
 export { DeployError } from './intrinsics.js';
-
-type Resource = {
-  Type?: string;
-  Properties?: Record<string, unknown>;
-  Metadata?: Record<string, unknown>;
-  DependsOn?: string | string[];
-  Condition?: string;
-};
-
-export interface DeployedResource {
-  logicalId: string;
-  type: string;
-  physicalId: string;
-  /** Declared and accepted, but not simulated (IAM, log groups, alarms): nothing enforces them locally. */
-  simulated: boolean;
-}
-
-export interface DeployedStack {
-  stackName: string;
-  parameters: Record<string, string | string[]>;
-  resources: DeployedResource[];
-  outputs: Record<string, unknown>;
-  /** Logical id -> ARN, for state machines, functions, topics; logical id -> name for tables. */
-  physical: Record<string, string>;
-  /** Function logical id -> its entry point, and function name -> logical id, to name a failing handler's file. */
-  entryPoints: Record<string, string>;
-  functionLogicalIds: Record<string, string>;
-  /** Rules created from the template (name -> the logical id and event of its origin). */
-  rules: { name: string; origin: string; target: string; pattern?: unknown; schedule?: string }[];
-  /** CloudWatch alarms with their resolved properties: the drill evaluates them on the metrics functions emit. */
-  alarms: Record<string, Record<string, unknown>>;
-}
-
-export interface LocalDeployOptions {
-  templatePath: string;
-  sim: SimServer;
-  stackName?: string;
-  parameterOverrides?: Record<string, string>;
-  /** Where function bundles are written; a folder under the OS temp dir by default. */
-  bundleDir?: string;
-}
-
-/** Properties the local deploy reads, or knowingly accepts without simulating, per resource type. */
-const FUNCTION_PROPERTIES = new Set([
-  'Handler',
-  'Runtime',
-  'CodeUri',
-  'Architectures',
-  'MemorySize',
-  'Timeout',
-  'Environment',
-  'Events',
-  'Policies',
-  'Role',
-  'Tracing',
-  'Description',
-  'FunctionName',
-  'VpcConfig',
-  'ReservedConcurrentExecutions',
-  'LoggingConfig',
-  'Tags',
-  'EphemeralStorage',
-  'RecursiveLoop',
-]);
-const STATE_MACHINE_PROPERTIES = new Set([
-  'DefinitionUri',
-  'DefinitionSubstitutions',
-  'Type',
-  'Policies',
-  'Role',
-  'Events',
-  'Logging',
-  'Tracing',
-  'Name',
-  'Tags',
-]);
-/** Types that are declared for AWS and accepted here without a local counterpart. */
-const NOT_SIMULATED = new Set([
-  'AWS::IAM::Role',
-  'AWS::IAM::Policy',
-  'AWS::IAM::ManagedPolicy',
-  'AWS::Logs::LogGroup',
-  'AWS::CloudWatch::Alarm',
-  'AWS::EC2::SecurityGroup',
-  'AWS::EC2::SecurityGroupEgress',
-  'AWS::EC2::SecurityGroupIngress',
-  'AWS::SNS::TopicPolicy',
-  'AWS::SNS::Subscription',
-  'AWS::Lambda::Permission',
-]);
+export type { DeployedResource, DeployedStack, LocalDeployOptions } from './stack.js';
 
 const credentials = { accessKeyId: 'AKIDSIMULATED', secretAccessKey: 'simulated-secret' };
 
 /**
- * Bundles live under the template's folder so that packages left External (the AWS SDK) resolve
- * from its node_modules; one folder per process, so parallel test files never read each other's
- * half-written bundles, removed when the process ends.
- */
-function bundleDirFor(templatePath: string): string {
-  const hash = createHash('sha256').update(resolve(templatePath)).digest('hex').slice(0, 12);
-  const dir = join(dirname(resolve(templatePath)), 'dist', '.local-deploy', `${hash}-${process.pid}`);
-  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-const bundleCache = new Map<string, Promise<Map<string, FunctionBundle>>>();
-
-/** The template's function bundles, built once per process and template (each deploy still cold-starts them). */
-function bundlesOf(templatePath: string, bundleDir?: string): Promise<Map<string, FunctionBundle>> {
-  const key = `${resolve(templatePath)}\0${bundleDir ?? ''}`;
-  let bundles = bundleCache.get(key);
-  if (!bundles) {
-    bundles = bundleFunctions(templatePath, bundleDir ?? bundleDirFor(templatePath)).then(
-      (list) => new Map(list.map((b) => [b.name, b])),
-    );
-    bundleCache.set(key, bundles);
-    bundles.catch(() => bundleCache.delete(key));
-  }
-  return bundles;
-}
-
-/**
  * The local equivalent of `sam deploy`: creates in the simulated account what template.yaml
  * declares, resolving intrinsics against the resources created so far. Anything it does not
- * understand fails the deploy with a message naming the resource and property.
+ * understand fails the deploy with a message naming the resource and property. Each resource type
+ * has its deployer in resources/.
  */
 export async function deployTemplate(options: LocalDeployOptions): Promise<DeployedStack> {
   const { sim } = options;
   const templatePath = resolve(options.templatePath);
-  const root = dirname(templatePath);
   const template = readCfnTemplate(templatePath);
   const stackName = options.stackName ?? 'cgw-autopilot';
   const resources = (template.Resources ?? {}) as Record<string, Resource>;
@@ -181,8 +60,6 @@ export async function deployTemplate(options: LocalDeployOptions): Promise<Deplo
     entryPoints: {},
     functionLogicalIds: {},
   };
-  const lambda = sim.service<LambdaService>('lambda');
-  let bundles: Map<string, FunctionBundle> | undefined;
 
   for (const logicalId of deployOrder(resources, globals, templatePath)) {
     const resource = resources[logicalId]!;
@@ -192,150 +69,28 @@ export async function deployTemplate(options: LocalDeployOptions): Promise<Deplo
     }
     if (resource.Condition && !scope.conditions[resource.Condition]) continue;
     const type = resource.Type ?? '';
-    const record = (physicalId: string, attributes: Record<string, string>, simulated = true) => {
-      scope.resources[logicalId] = { ref: physicalId, attributes };
-      stack.resources.push({ logicalId, type, physicalId, simulated });
-      stack.physical[logicalId] = attributes.Arn ?? physicalId;
-    };
-    const props = () =>
-      resolveValue(resource.Properties ?? {}, scope, `${where}.Properties`) as Record<string, unknown>;
-
-    switch (type) {
-      case 'AWS::DynamoDB::Table': {
-        const p = props();
-        const tableName = (p.TableName as string | undefined) ?? physicalName(stackName, logicalId);
-        await clients.dynamodb.send(
-          new CreateTableCommand({
-            TableName: tableName,
-            AttributeDefinitions: p.AttributeDefinitions as never,
-            KeySchema: p.KeySchema as never,
-            BillingMode: (p.BillingMode as 'PAY_PER_REQUEST' | undefined) ?? 'PROVISIONED',
-            ...(p.ProvisionedThroughput ? { ProvisionedThroughput: p.ProvisionedThroughput as never } : {}),
-            ...(p.GlobalSecondaryIndexes ? { GlobalSecondaryIndexes: p.GlobalSecondaryIndexes as never } : {}),
-          }),
-        );
-        const ttl = p.TimeToLiveSpecification as { AttributeName?: string; Enabled?: boolean } | undefined;
-        if (ttl?.Enabled && ttl.AttributeName) {
-          // dynalite records TTL settings but, like DynamoDB's best-effort sweeper, does not promise deletion times.
-          await clients.dynamodb
-            .send(
-              new UpdateTimeToLiveCommand({
-                TableName: tableName,
-                TimeToLiveSpecification: { AttributeName: ttl.AttributeName, Enabled: true },
-              }),
-            )
-            .catch(() => undefined);
-        }
-        record(tableName, { Arn: `arn:aws:dynamodb:${scope.region}:${scope.accountId}:table/${tableName}` });
-        break;
-      }
-      case 'AWS::SNS::Topic': {
-        const p = props();
-        const topicName = (p.TopicName as string | undefined) ?? physicalName(stackName, logicalId);
-        const { TopicArn } = await clients.sns.send(new CreateTopicCommand({ Name: topicName }));
-        record(TopicArn!, { TopicName: topicName, TopicArn: TopicArn! });
-        break;
-      }
-      case 'AWS::Serverless::Function': {
-        rejectUnknown(resource.Properties ?? {}, FUNCTION_PROPERTIES, where);
-        bundles ??= await bundlesOf(templatePath, options.bundleDir);
-        const bundle = bundles.get(logicalId);
-        if (!bundle) throw new DeployError(`${where}: Metadata.BuildMethod must be esbuild with EntryPoints`);
-        const merged = mergeGlobals(globals, resource.Properties ?? {});
-        const p = resolveValue(withoutEvents(merged), scope, `${where}.Properties`) as Record<string, unknown>;
-        const functionName = (p.FunctionName as string | undefined) ?? physicalName(stackName, logicalId, 64);
-        const environment = ((p.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ??
-          {}) as Record<string, unknown>;
-        const arn = lambda.register({
-          name: functionName,
-          handler: lazyHandler(bundle, logicalId),
-          environment: Object.fromEntries(Object.entries(environment).map(([k, v]) => [k, String(v)])),
-          timeoutSec: Number(p.Timeout ?? 3),
-          memoryMb: Number(p.MemorySize ?? 128),
-        });
-        record(functionName, { Arn: arn });
-        stack.entryPoints[logicalId] = bundle.entryPoint;
-        stack.functionLogicalIds[functionName] = logicalId;
-        await createEventSources(logicalId, arn, merged.Events, scope, stack, clients.events, where);
-        break;
-      }
-      case 'AWS::Serverless::StateMachine': {
-        rejectUnknown(resource.Properties ?? {}, STATE_MACHINE_PROPERTIES, where);
-        const p = resolveValue(withoutEvents(resource.Properties ?? {}), scope, `${where}.Properties`) as Record<
-          string,
-          unknown
-        >;
-        if (typeof p.DefinitionUri !== 'string')
-          throw new DeployError(`${where}.Properties.DefinitionUri must be a file path`);
-        const substitutions = (p.DefinitionSubstitutions ?? {}) as Record<string, unknown>;
-        const text = readFileSync(resolve(root, p.DefinitionUri), 'utf8').replace(
-          /\$\{([A-Za-z0-9_.:]+)\}/g,
-          (_whole, key: string) => {
-            if (!(key in substitutions))
-              throw new DeployError(`${where}: \${${key}} in ${p.DefinitionUri} has no DefinitionSubstitutions value`);
-            return String(substitutions[key]);
-          },
-        );
-        const name = (p.Name as string | undefined) ?? physicalName(stackName, logicalId, 80);
-        const created = await clients.sfn.send(
-          new CreateStateMachineCommand({
-            name,
-            definition: text,
-            roleArn: `arn:aws:iam::${scope.accountId}:role/${name}-role`,
-            type: (p.Type as 'STANDARD' | 'EXPRESS' | undefined) ?? 'STANDARD',
-          }),
-        );
-        record(created.stateMachineArn!, { Arn: created.stateMachineArn!, Name: name });
-        await createEventSources(
-          logicalId,
-          created.stateMachineArn!,
-          resource.Properties?.Events,
-          scope,
-          stack,
-          clients.events,
-          where,
-        );
-        break;
-      }
-      case 'AWS::Events::Rule': {
-        const p = props();
-        const ruleName = (p.Name as string | undefined) ?? physicalName(stackName, logicalId, 64);
-        const { RuleArn } = await clients.events.send(
-          new PutRuleCommand({
-            Name: ruleName,
-            ...(p.EventPattern ? { EventPattern: JSON.stringify(p.EventPattern) } : {}),
-            ...(p.ScheduleExpression ? { ScheduleExpression: p.ScheduleExpression as string } : {}),
-            State: p.State === 'DISABLED' ? 'DISABLED' : 'ENABLED',
-          }),
-        );
-        const targets = (p.Targets ?? []) as { Id: string; Arn: string; Input?: string; InputPath?: string }[];
-        if (targets.length)
-          await clients.events.send(new PutTargetsCommand({ Rule: ruleName, Targets: targets as never }));
-        for (const t of targets) {
-          stack.rules.push({
-            name: ruleName,
-            origin: logicalId,
-            target: t.Arn,
-            pattern: p.EventPattern,
-            ...(p.ScheduleExpression ? { schedule: p.ScheduleExpression as string } : {}),
-          });
-        }
-        record(ruleName, { Arn: RuleArn! });
-        break;
-      }
-      default: {
-        if (!NOT_SIMULATED.has(type)) {
-          throw new DeployError(`${where}: resource type ${type || '(none)'} is not supported by the local deploy`);
-        }
-        const name = physicalName(stackName, logicalId);
-        if (type === 'AWS::CloudWatch::Alarm') stack.alarms[logicalId] = props();
-        record(
-          name,
-          { Arn: `arn:aws:local:${scope.region}:${scope.accountId}:${logicalId}/${name}`, GroupId: `sg-${name}` },
-          false,
-        );
-      }
-    }
+    const deploy = DEPLOYERS[type];
+    if (!deploy)
+      throw new DeployError(`${where}: resource type ${type || '(none)'} is not supported by the local deploy`);
+    await deploy({
+      logicalId,
+      resource,
+      where,
+      scope,
+      stack,
+      clients,
+      sim,
+      options,
+      templatePath,
+      functionGlobals: globals,
+      properties: () =>
+        resolveValue(resource.Properties ?? {}, scope, `${where}.Properties`) as Record<string, unknown>,
+      record: (physicalId, attributes, simulated = true) => {
+        scope.resources[logicalId] = { ref: physicalId, attributes };
+        stack.resources.push({ logicalId, type, physicalId, simulated });
+        stack.physical[logicalId] = attributes.Arn ?? physicalId;
+      },
+    });
   }
   for (const [name, output] of Object.entries(
     (template.Outputs ?? {}) as Record<string, { Value?: unknown; Condition?: string }>,
@@ -432,131 +187,4 @@ function deployOrder(resources: Record<string, Resource>, globals: Record<string
   };
   for (const id of Object.keys(resources)) visit(id, []);
   return order;
-}
-
-function rejectUnknown(properties: Record<string, unknown>, known: Set<string>, where: string): void {
-  for (const key of Object.keys(properties)) {
-    if (!known.has(key)) throw new DeployError(`${where}.Properties.${key} is not supported by the local deploy`);
-  }
-}
-
-function withoutEvents(properties: Record<string, unknown>): Record<string, unknown> {
-  const { Events: _events, Policies: _policies, ...rest } = properties;
-  return rest;
-}
-
-function mergeGlobals(globals: Record<string, unknown>, properties: Record<string, unknown>): Record<string, unknown> {
-  const merged: Record<string, unknown> = { ...globals, ...properties };
-  const env = (x: unknown) =>
-    ((x as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {}) as Record<string, unknown>;
-  if (globals.Environment || properties.Environment) {
-    merged.Environment = { Variables: { ...env(globals.Environment), ...env(properties.Environment) } };
-  }
-  return merged;
-}
-
-/** A CloudFormation-style physical name: stack, logical id and a stable suffix. */
-function physicalName(stackName: string, logicalId: string, max = 255): string {
-  const suffix = createHash('sha256').update(`${stackName}/${logicalId}`).digest('hex').slice(0, 12).toUpperCase();
-  const head = `${stackName}-${logicalId}`.slice(0, max - suffix.length - 1);
-  return `${head}-${suffix}`;
-}
-
-let deployments = 0;
-
-/**
- * A function's execution environments, as Lambda runs them: an invocation takes an idle environment
- * or starts a new one (a cold start: a fresh module instance of the bundle, reading its configuration
- * at import), so concurrent invocations never share SDK clients, retry quotas or module state, and a
- * new deployment starts from cold.
- */
-function lazyHandler(bundle: FunctionBundle, logicalId: string): LambdaHandler {
-  const deployment = ++deployments;
-  const exportName = bundle.handler.slice(bundle.handler.lastIndexOf('.') + 1);
-  const idle: LambdaHandler[] = [];
-  let environments = 0;
-  const coldStart = async (): Promise<LambdaHandler> => {
-    const url = `${pathToFileURL(bundle.outFile).href}?function=${logicalId}&deployment=${deployment}&environment=${++environments}`;
-    const mod = (await import(url)) as Record<string, unknown>;
-    const handler = mod[exportName];
-    if (typeof handler !== 'function') throw new DeployError(`${bundle.outFile} exports no function ${exportName}`);
-    return handler as LambdaHandler;
-  };
-  return async (event, context) => {
-    const handler = idle.pop() ?? (await coldStart());
-    try {
-      return await handler(event, context);
-    } finally {
-      idle.push(handler);
-    }
-  };
-}
-
-type EventSource = { Type?: string; Properties?: Record<string, unknown> };
-
-/** SAM event sources of a function or state machine, as EventBridge rules targeting it. */
-async function createEventSources(
-  logicalId: string,
-  targetArn: string,
-  events: unknown,
-  scope: ResolveScope,
-  stack: DeployedStack,
-  client: EventBridgeClient,
-  where: string,
-): Promise<void> {
-  for (const [eventName, source] of Object.entries((events ?? {}) as Record<string, EventSource>)) {
-    const at = `${where}.Properties.Events.${eventName}`;
-    const p = resolveValue(source.Properties ?? {}, scope, `${at}.Properties`) as Record<string, unknown>;
-    const ruleName = physicalName(scope.stackName, `${logicalId}${eventName}`, 64);
-    let pattern: unknown;
-    let schedule: string | undefined;
-    switch (source.Type) {
-      case 'EventBridgeRule':
-      case 'CloudWatchEvent':
-        pattern = p.Pattern;
-        if (!pattern) throw new DeployError(`${at}.Properties.Pattern is required`);
-        break;
-      case 'Schedule':
-        schedule = p.Schedule as string;
-        break;
-      case 'ScheduleV2':
-        // Simulated with the rule engine: Scheduler's at/rate/cron semantics and target Input are the same.
-        schedule = p.ScheduleExpression as string;
-        break;
-      default:
-        throw new DeployError(`${at}.Type ${source.Type ?? '(none)'} is not supported by the local deploy`);
-    }
-    const enabled = p.Enabled === false || p.State === 'DISABLED' ? 'DISABLED' : 'ENABLED';
-    await client.send(
-      new PutRuleCommand({
-        Name: ruleName,
-        ...(pattern ? { EventPattern: JSON.stringify(pattern) } : {}),
-        ...(schedule ? { ScheduleExpression: schedule } : {}),
-        State: enabled,
-      }),
-    );
-    await client.send(
-      new PutTargetsCommand({
-        Rule: ruleName,
-        Targets: [
-          {
-            Id: `${logicalId}${eventName}Target`.slice(0, 64),
-            Arn: targetArn,
-            ...(p.Input !== undefined
-              ? { Input: typeof p.Input === 'string' ? p.Input : JSON.stringify(p.Input) }
-              : {}),
-            ...(p.InputPath ? { InputPath: p.InputPath as string } : {}),
-            ...(p.InputTransformer ? { InputTransformer: p.InputTransformer as never } : {}),
-          },
-        ],
-      }),
-    );
-    stack.rules.push({
-      name: ruleName,
-      origin: `${logicalId}.${eventName}`,
-      target: targetArn,
-      ...(pattern ? { pattern } : {}),
-      ...(schedule ? { schedule } : {}),
-    });
-  }
 }

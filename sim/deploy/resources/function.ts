@@ -1,0 +1,137 @@
+import { createHash } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { bundleFunctions, type FunctionBundle } from '../../../scripts/bundle.js';
+import type { LambdaHandler, LambdaService } from '../../services/lambda/service.js';
+import { DeployError, resolveValue } from '../intrinsics.js';
+import { physicalName, type ResourceDeployment, rejectUnknown, withoutEvents } from '../stack.js';
+import { createEventSources } from './event-sources.js';
+
+/** Properties of a function the local deploy reads, or knowingly accepts without simulating. */
+const FUNCTION_PROPERTIES = new Set([
+  'Handler',
+  'Runtime',
+  'CodeUri',
+  'Architectures',
+  'MemorySize',
+  'Timeout',
+  'Environment',
+  'Events',
+  'Policies',
+  'Role',
+  'Tracing',
+  'Description',
+  'FunctionName',
+  'VpcConfig',
+  'ReservedConcurrentExecutions',
+  'LoggingConfig',
+  'Tags',
+  'EphemeralStorage',
+  'RecursiveLoop',
+]);
+
+/**
+ * Bundles live under the template's folder so that packages left External (the AWS SDK) resolve
+ * from its node_modules; one folder per process, so parallel test files never read each other's
+ * half-written bundles, removed when the process ends.
+ */
+function bundleDirFor(templatePath: string): string {
+  const hash = createHash('sha256').update(resolve(templatePath)).digest('hex').slice(0, 12);
+  const dir = join(dirname(resolve(templatePath)), 'dist', '.local-deploy', `${hash}-${process.pid}`);
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+const bundleCache = new Map<string, Promise<Map<string, FunctionBundle>>>();
+
+/** The template's function bundles, built once per process and template (each deploy still cold-starts them). */
+function bundlesOf(templatePath: string, bundleDir?: string): Promise<Map<string, FunctionBundle>> {
+  const key = `${resolve(templatePath)}\0${bundleDir ?? ''}`;
+  let bundles = bundleCache.get(key);
+  if (!bundles) {
+    bundles = bundleFunctions(templatePath, bundleDir ?? bundleDirFor(templatePath)).then(
+      (list) => new Map(list.map((b) => [b.name, b])),
+    );
+    bundleCache.set(key, bundles);
+    bundles.catch(() => bundleCache.delete(key));
+  }
+  return bundles;
+}
+
+/** AWS::Serverless::Function: its esbuild bundle registered with the simulated Lambda, and its event sources. */
+export async function deployFunction({
+  logicalId,
+  resource,
+  where,
+  scope,
+  stack,
+  clients,
+  sim,
+  options,
+  templatePath,
+  functionGlobals: globals,
+  record,
+}: ResourceDeployment): Promise<void> {
+  const lambda = sim.service<LambdaService>('lambda');
+  rejectUnknown(resource.Properties ?? {}, FUNCTION_PROPERTIES, where);
+  const bundles = await bundlesOf(templatePath, options.bundleDir);
+  const bundle = bundles.get(logicalId);
+  if (!bundle) throw new DeployError(`${where}: Metadata.BuildMethod must be esbuild with EntryPoints`);
+  const merged = mergeGlobals(globals, resource.Properties ?? {});
+  const p = resolveValue(withoutEvents(merged), scope, `${where}.Properties`) as Record<string, unknown>;
+  const functionName = (p.FunctionName as string | undefined) ?? physicalName(scope.stackName, logicalId, 64);
+  const environment = ((p.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ??
+    {}) as Record<string, unknown>;
+  const arn = lambda.register({
+    name: functionName,
+    handler: lazyHandler(bundle, logicalId),
+    environment: Object.fromEntries(Object.entries(environment).map(([k, v]) => [k, String(v)])),
+    timeoutSec: Number(p.Timeout ?? 3),
+    memoryMb: Number(p.MemorySize ?? 128),
+  });
+  record(functionName, { Arn: arn });
+  stack.entryPoints[logicalId] = bundle.entryPoint;
+  stack.functionLogicalIds[functionName] = logicalId;
+  await createEventSources(logicalId, arn, merged.Events, scope, stack, clients.events, where);
+}
+
+function mergeGlobals(globals: Record<string, unknown>, properties: Record<string, unknown>): Record<string, unknown> {
+  const merged: Record<string, unknown> = { ...globals, ...properties };
+  const env = (x: unknown) =>
+    ((x as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {}) as Record<string, unknown>;
+  if (globals.Environment || properties.Environment) {
+    merged.Environment = { Variables: { ...env(globals.Environment), ...env(properties.Environment) } };
+  }
+  return merged;
+}
+
+let deployments = 0;
+
+/**
+ * A function's execution environments, as Lambda runs them: an invocation takes an idle environment
+ * or starts a new one (a cold start: a fresh module instance of the bundle, reading its configuration
+ * at import), so concurrent invocations never share SDK clients, retry quotas or module state, and a
+ * new deployment starts from cold.
+ */
+function lazyHandler(bundle: FunctionBundle, logicalId: string): LambdaHandler {
+  const deployment = ++deployments;
+  const exportName = bundle.handler.slice(bundle.handler.lastIndexOf('.') + 1);
+  const idle: LambdaHandler[] = [];
+  let environments = 0;
+  const coldStart = async (): Promise<LambdaHandler> => {
+    const url = `${pathToFileURL(bundle.outFile).href}?function=${logicalId}&deployment=${deployment}&environment=${++environments}`;
+    const mod = (await import(url)) as Record<string, unknown>;
+    const handler = mod[exportName];
+    if (typeof handler !== 'function') throw new DeployError(`${bundle.outFile} exports no function ${exportName}`);
+    return handler as LambdaHandler;
+  };
+  return async (event, context) => {
+    const handler = idle.pop() ?? (await coldStart());
+    try {
+      return await handler(event, context);
+    } finally {
+      idle.push(handler);
+    }
+  };
+}
