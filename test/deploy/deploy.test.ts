@@ -3,7 +3,7 @@ import { DescribeTableCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/c
 import { DescribeRuleCommand, EventBridgeClient, ListTargetsByRuleCommand } from '@aws-sdk/client-eventbridge';
 import { DescribeStateMachineCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DeployError, deployTemplate } from '../../sim/deploy/deploy.js';
 import { type SimAccount, startSim } from '../../sim/index.js';
 import type { EventsService } from '../../sim/services/events.js';
@@ -276,6 +276,8 @@ describe('deployTemplate', () => {
         detail: { 'instance-id': 'i-0123456789abcdef0', state: 'terminated' },
       });
       await bus.settled();
+      // The bus hands an Event invocation over (202) before the handler has run: wait for its record.
+      await vi.waitFor(() => expect(lambda.invocations).toHaveLength(2), { timeout: 60_000, interval: 5 });
 
       // Assess
       expect(stack.outputs.FunctionArn).toMatch(/^arn:aws:lambda:eu-west-2:123456789012:function:cgw-autopilot-Echo/);
@@ -317,6 +319,19 @@ describe('deployTemplate', () => {
       expect(concurrent).toEqual([1, 1]);
       expect(warm).toBe(2);
       expect(redeployed).toBe(1);
+    });
+
+    it("counts a function's timeout from the end of its Init phase, as Lambda does, not from its import", async () => {
+      // Prepare: the module takes 1.5 s to import, the function's timeout is 1 s.
+      const stack = await deployTemplate({ templatePath: fixture('function.yaml'), sim });
+      const lambda = sim.service<LambdaService>('lambda');
+
+      // Act
+      const cold = await lambda.invoke(stack.outputs.SlowInitFunctionArn as string, {});
+
+      // Assess
+      expect(cold.functionError).toBeUndefined();
+      expect(cold.payload).toBe('initialised');
     });
   });
 });

@@ -158,7 +158,7 @@ describe('drill CLI process', () => {
 
     // Assess
     expect(run.stderr).toBe('');
-    expect(run.code).toBe(0);
+    expect(run.code, `the drill's output:\n${run.stdout}`).toBe(0);
     expect(run.stdout).toMatch(/^instance-restart +5\/5 +2 +2 +50s +pass/m);
     expect(run.stdout).toContain('1 of 1 scenarios passed');
   });

@@ -3,7 +3,7 @@ import { rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { bundleFunctions, type FunctionBundle } from '../../../scripts/bundle.js';
-import type { LambdaHandler, LambdaService } from '../../services/lambda/service.js';
+import type { ExecutionEnvironments, LambdaHandler, LambdaService } from '../../services/lambda/service.js';
 import { DeployError, resolveValue } from '../intrinsics.js';
 import { physicalName, type ResourceDeployment, rejectUnknown, withoutEvents } from '../stack.js';
 import { createEventSources } from './event-sources.js';
@@ -85,7 +85,7 @@ export async function deployFunction({
     {}) as Record<string, unknown>;
   const arn = lambda.register({
     name: functionName,
-    handler: lazyHandler(bundle, logicalId),
+    handler: bundleEnvironments(bundle, logicalId),
     environment: Object.fromEntries(Object.entries(environment).map(([k, v]) => [k, String(v)])),
     timeoutSec: Number(p.Timeout ?? 3),
     memoryMb: Number(p.MemorySize ?? 128),
@@ -114,7 +114,7 @@ let deployments = 0;
  * at import), so concurrent invocations never share SDK clients, retry quotas or module state, and a
  * new deployment starts from cold.
  */
-function lazyHandler(bundle: FunctionBundle, logicalId: string): LambdaHandler {
+function bundleEnvironments(bundle: FunctionBundle, logicalId: string): ExecutionEnvironments {
   const deployment = ++deployments;
   const exportName = bundle.handler.slice(bundle.handler.lastIndexOf('.') + 1);
   const idle: LambdaHandler[] = [];
@@ -126,12 +126,10 @@ function lazyHandler(bundle: FunctionBundle, logicalId: string): LambdaHandler {
     if (typeof handler !== 'function') throw new DeployError(`${bundle.outFile} exports no function ${exportName}`);
     return handler as LambdaHandler;
   };
-  return async (event, context) => {
-    const handler = idle.pop() ?? (await coldStart());
-    try {
-      return await handler(event, context);
-    } finally {
+  return {
+    take: async () => idle.pop() ?? (await coldStart()),
+    give: (handler) => {
       idle.push(handler);
-    }
+    },
   };
 }

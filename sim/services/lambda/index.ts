@@ -1,5 +1,6 @@
 export { runWithEnv } from './env.js';
 export {
+  type ExecutionEnvironments,
   type FunctionErrorPayload,
   type FunctionSpec,
   type InvocationRecord,
