@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { renderScenario } from '../../sim/drill/report.js';
 import { readScenario, runScenario, scenarioFiles } from '../../sim/drill/runner.js';
 import { type SimAccount, startSim } from '../../sim/index.js';
 
@@ -32,8 +33,12 @@ export function describeScenarios(prefix: string, title: string, atLeast: number
         const result = await runScenario(scenario, { sim, root });
 
         // Assess
-        expect(result.error).toBeUndefined();
-        expect(result.expectations.filter((e) => !e.ok)).toEqual([]);
+        const report = `the drill's report:\n${renderScenario(result, false)}`;
+        expect(result.error, report).toBeUndefined();
+        expect(
+          result.expectations.filter((e) => !e.ok),
+          report,
+        ).toEqual([]);
         expect(result.ok).toBe(true);
       });
     }
