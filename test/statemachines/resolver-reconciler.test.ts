@@ -57,6 +57,10 @@ describe('resolver reconciler state machine (deployed template, simulated accoun
         VendorDnsTargets: sim.dns.servers().join(','),
         OutboundResolverEndpointId: topology.ref('endpoint', 'outbound'),
         ResolverVpcIds: topology.ref('vpc', 'app'),
+        ResolverSubnetIds: `${topology.ref('subnet', 'app.a')},${topology.ref('subnet', 'app.b')}`,
+        ResolverSecurityGroupVpcId: topology.ref('vpc', 'app'),
+        ResolverDnsEgressCidr: '10.200.0.0/16',
+        VendorCidrs: '10.200.0.0/16',
         SweepSchedule: 'rate(1 day)',
       },
     });
