@@ -4,7 +4,7 @@ import { ResolverStateStore } from '../functions/adapters/resolver-state.js';
 import { ConfigurationError, parseStoredNames, STORED_NAMES_SOURCE } from '../functions/core/resolver-rules/index.js';
 
 // Stores the resolver reconciler's tracked names and static domains in the state table, beyond what
-// the template's ResolverTrackedNames and ResolverStaticDomains parameters hold (1,000 bytes each):
+// the template's ResolverTrackedNames and ResolverStaticDomains parameters hold (800 characters each):
 //
 //   npm run resolver-names -- --table <StateTableName output> --group <GroupName> \
 //     --tracked-names-file names.txt [--static-domains-file domains.txt]
