@@ -126,7 +126,7 @@ describe.concurrent('drill CLI', () => {
     // Assess
     expect(run.code).toBe(2);
     expect(run.stderr).toContain(
-      `drill: ${resolve(repo, bad)}/broken-template.yaml: Resources.WorkQueue: resource type AWS::SQS::Queue is not supported`,
+      `drill: ${resolve(repo, bad)}/broken-template.yaml: Resources.WorkBucket: resource type AWS::S3::Bucket is not supported`,
     );
   });
 });
