@@ -228,6 +228,38 @@ async function createRule(
   }
 }
 
+/**
+ * True when an AssociateResolverRule error means the association is already there: a repeated call
+ * (its first answer lost) is refused with InvalidRequestException "[RSLVR-00802] Cannot associate rules
+ * with same domain name with same VPC", the answer users of other Resolver tooling report and moto
+ * gives (not in the API reference, which declares ResourceExistsException; both are accepted). The
+ * same answer also means another rule for the domain holds the VPC, so the association of this very
+ * rule is looked up before the action counts as done.
+ */
+async function isAlreadyAssociated(
+  client: Route53ResolverClient,
+  err: unknown,
+  ruleId: string,
+  vpcId: string,
+): Promise<boolean> {
+  const name = errorName(err);
+  const sameDomainRefusal =
+    name === 'InvalidRequestException' &&
+    /RSLVR-00802|same domain name with same VPC/i.test((err as Error).message ?? '');
+  if (name !== 'ResourceExistsException' && !sameDomainRefusal) return false;
+  const { ResolverRuleAssociations } = await client.send(
+    new ListResolverRuleAssociationsCommand({
+      Filters: [
+        { Name: 'ResolverRuleId', Values: [ruleId] },
+        { Name: 'VPCId', Values: [vpcId] },
+      ],
+    }),
+  );
+  return (ResolverRuleAssociations ?? []).some(
+    (a) => a.ResolverRuleId === ruleId && a.VPCId === vpcId && a.Status !== 'DELETING' && a.Status !== 'FAILED',
+  );
+}
+
 /** One action's AWS call; `ruleIds` maps create-rule action ids to the rules they made. */
 async function applyOne(
   client: Route53ResolverClient,
@@ -245,7 +277,7 @@ async function applyOne(
         );
         return { detail: `associated ${ruleId} with ${action.vpcId} (${ResolverRuleAssociation?.Id})` };
       } catch (err) {
-        if (errorName(err) === 'ResourceExistsException')
+        if (await isAlreadyAssociated(client, err, ruleId, action.vpcId))
           return { detail: `${ruleId} already associated with ${action.vpcId}` };
         throw err;
       }
