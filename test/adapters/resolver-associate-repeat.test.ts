@@ -33,6 +33,7 @@ describe('applyResolverActions against Route 53 Resolver', () => {
     actionId: `associate-${vpcId}`,
     domainName: 'db.vendor.example',
     ruleId,
+    createActionId: null,
     vpcId,
     before: null,
     after: { vpcId },
