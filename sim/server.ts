@@ -173,7 +173,13 @@ export class SimServer {
 
     const ctx: RequestContext = { requestId, region: regionOf(raw), accountId: SIM_ACCOUNT_ID, clock: this.clock };
     const start = performance.now();
-    const decision = this.faults.decide(routed.service.name, routed.action, start, routed.params);
+    const decision = this.faults.decide(
+      routed.service.name,
+      routed.action,
+      start,
+      routed.params,
+      `${raw.path} ${raw.body.length <= 65_536 ? raw.body.toString('utf8') : ''}`,
+    );
     if (decision.latencyMs > 0) await sleep(decision.latencyMs);
     let response: RawResponse;
     if (decision.error) {

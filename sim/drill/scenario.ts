@@ -97,6 +97,8 @@ const faultStep = z.strictObject({
   errorCode: z.string().optional(),
   latencyMs: z.number().nonnegative().optional(),
   times: z.number().int().positive().optional(),
+  afterCalls: z.number().int().nonnegative().optional().describe('matching calls let through before the fault starts'),
+  match: z.string().min(1).optional().describe('only requests whose path or body contains this text'),
 });
 
 const step = z.union([

@@ -366,18 +366,20 @@ describe('route-report handler', () => {
     });
   });
 
-  it('throws LeaseHeldError when the lease was lost before the record was saved', async () => {
+  it('reports lease-lost, listing what it applied, when the lease was lost before the record was saved', async () => {
     // Prepare
     routesOnStandby();
     dynamo.on(UpdateCommand).rejects(conditionFailed());
     eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e-1' }] });
 
     // Act
-    const reporting = handler(appliedFailover());
+    const report = await handler(appliedFailover());
 
     // Assess
-    await expect(reporting).rejects.toMatchObject({ name: 'LeaseHeldError' });
+    expect(report).toMatchObject({ result: 'lease-lost', record: { saved: false } });
+    expect(report.cause).toMatch(/another execution took the lease.*Applied \d+ of \d+ actions: replace-route/);
     expect(dynamo.commandCalls(UpdateCommand)[0]?.args[0].input.ConditionExpression).toBe('leaseOwner = :owner');
+    expect(eventBridge.commandCalls(PutEventsCommand)).toHaveLength(1);
   });
 
   it('writes nothing and notifies nobody on a dry run', async () => {
