@@ -14,7 +14,7 @@ import {
   UpdateResolverRuleCommand,
 } from '@aws-sdk/client-route53resolver';
 import { resolverClient } from '../commons/clients.js';
-import { classifyAwsError, isRetryable } from '../commons/errors.js';
+import { classifyAwsError, isRetryable, LeaseLostError } from '../commons/errors.js';
 import type { ResolverActionOutcome } from '../commons/resolver-state.js';
 import {
   canonicalIp,
@@ -326,6 +326,8 @@ export interface ApplyOptions {
   tries?: number;
   backoffMs?: number;
   client?: Route53ResolverClient;
+  /** The fencing check before every write: throws LeaseLostError once the run lost its lease. */
+  fence?: () => Promise<void>;
 }
 
 /**
@@ -346,19 +348,41 @@ export async function applyResolverActions(
   const outcomes = new Map<string, ResolverActionOutcome>(done);
   const ruleIds = new Map([...done.values()].filter((o) => o.ruleId).map((o) => [o.actionId, o.ruleId as string]));
 
+  let leaseLost: string | undefined;
   const run = async (action: ResolverRuleAction): Promise<void> => {
     if (done.has(action.actionId)) return;
+    if (leaseLost) {
+      outcomes.set(action.actionId, {
+        actionId: action.actionId,
+        status: 'failed',
+        error: leaseLost,
+        retryable: false,
+      });
+      return;
+    }
     if (action.kind === 'associate-rule' && action.ruleId === null && !ruleIds.has(action.createActionId ?? '')) {
       outcomes.set(action.actionId, { actionId: action.actionId, status: 'skipped', detail: 'its create-rule failed' });
       return;
     }
     for (let attempt = 1; ; attempt++) {
       try {
+        await options.fence?.();
         const result = await applyOne(client, action, ruleIds);
         if (result.ruleId) ruleIds.set(action.actionId, result.ruleId);
         outcomes.set(action.actionId, { actionId: action.actionId, status: 'applied', ...result });
         return;
       } catch (err) {
+        if (err instanceof LeaseLostError) {
+          // Another run holds the rules now: this one stops writing, and says so for every action left.
+          leaseLost = errorText(err);
+          outcomes.set(action.actionId, {
+            actionId: action.actionId,
+            status: 'failed',
+            error: leaseLost,
+            retryable: false,
+          });
+          return;
+        }
         const retryable = isTransient(err);
         if (retryable && attempt < tries) {
           await sleep(Math.random() * backoffMs * 2 ** attempt);
