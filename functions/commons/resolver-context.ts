@@ -1,4 +1,5 @@
 import { ResolverStateStore } from '../adapters/resolver-state.js';
+import { RESOLVER_LEASE_SECONDS } from '../core/lease.js';
 import {
   ConfigurationError,
   parseResolverConfig,
@@ -23,12 +24,7 @@ export interface ResolverContext {
   tuning: ResolverTuning;
   store: ResolverStateStore;
   notificationTargets: { topicArn?: string };
-  /**
-   * How long the lease outlives its holder's last write to it: Decide takes it, every Apply call renews
-   * it (the fencing check), Report stores the history with it. The longest silence of a live run is one
-   * call hanging until the Apply function's 900 s timeout, then the Report state's worst case (5 attempts
-   * of 120 s and 15 s of waits): 1,515 s. test/template/lease-sizing.test.ts checks this against the ASL.
-   */
+  /** How long the lease outlives its holder's last write to it (core/lease.ts). */
   leaseSeconds: number;
 }
 
@@ -39,9 +35,6 @@ export const TUNING_ENV = {
   dnsConcurrency: 'RESOLVER_DNS_CONCURRENCY',
   applyConcurrency: 'RESOLVER_APPLY_CONCURRENCY',
 } as const;
-
-/** See ResolverContext.leaseSeconds. */
-export const RESOLVER_LEASE_SECONDS = 1800;
 
 /** A run record (plan and outcomes) is kept this long for the audit. */
 export const RUN_RECORD_SECONDS = 30 * 86_400;

@@ -94,7 +94,13 @@ function unexpectedFailures(world: DrillWorld): ExpectationResult {
 }
 
 /** Errors the product throws on purpose, for its state machines' Retry and Catch. */
-const EXPECTED_ERRORS = new Set(['LeaseHeldError', 'RetryableAwsError', 'ActionFailedError', 'InvalidInputError']);
+const EXPECTED_ERRORS = new Set([
+  'LeaseHeldError',
+  'LeaseLostError',
+  'RetryableAwsError',
+  'ActionFailedError',
+  'InvalidInputError',
+]);
 
 /** Plays one scenario on a freshly reset account with the template deployed, and checks its expectations. */
 export async function runScenario(scenario: Scenario, options: DrillOptions): Promise<ScenarioResult> {
