@@ -1,6 +1,13 @@
 import { type RunOptions, StateMachine } from 'aws-local-stepfunctions';
 import type { SimClock } from '../../core/clock.js';
-import { type CompiledDefinition, SIM_WAIT_RESOURCE, type StateInfo, scaleRetries } from './definition.js';
+import { mulberry32 } from '../../core/faults.js';
+import {
+  type CompiledDefinition,
+  type Retrier,
+  SIM_WAIT_RESOURCE,
+  type StateInfo,
+  scaleRetries,
+} from './definition.js';
 import { ExecutionHistory, payload } from './history.js';
 import { TaskError } from './sdk.js';
 import { runTask } from './tasks.js';
@@ -27,6 +34,17 @@ export interface ExecutionSpec {
   region: string;
   /** Factor applied to Retry intervals, which elapse in wall-clock time. */
   retryDelayScale: number;
+  /**
+   * `simulated`: a Task's Retry waits on the simulated clock instead (the execution is parked meanwhile,
+   * so time must be advanced), as long as AWS would wait; `wall`: scaled wall-clock waits.
+   */
+  retryTime?: 'wall' | 'simulated';
+}
+
+/** A Task attempt that failed and will be retried: when, and how many times each retrier has fired. */
+interface PendingRetry {
+  due: number;
+  attempts: number[];
 }
 
 /** One execution, run in-process by aws-local-stepfunctions, with an AWS-shaped history. */
@@ -47,6 +65,9 @@ export class Execution {
   private readonly abortRun: () => void;
   private readonly pendingWaits = new Set<() => void>();
   private tasksInFlight = 0;
+  /** Retries on the simulated clock, by state and input (a Map's iterations differ by their input). */
+  private readonly retries = new Map<string, PendingRetry>();
+  private readonly random: () => number;
 
   constructor(private readonly spec: ExecutionSpec) {
     this.arn = spec.arn;
@@ -59,12 +80,23 @@ export class Execution {
     // Retry waits pass in wall-clock time, scaled down (a drill that injects a throttle expects the retry
     // without moving the simulated clock, and tests must stay fast); BackoffRate, MaxDelaySeconds and
     // jitter still shape them, as the runner computes them from the scaled definition.
-    const machine = new StateMachine(scaleRetries(spec.compiled.runnable, spec.retryDelayScale) as never, {
-      validationOptions: { noValidate: true },
-    });
+    const simulatedRetries = spec.retryTime === 'simulated';
+    this.random = mulberry32([...spec.name].reduce((h, c) => (h * 31 + c.charCodeAt(0)) >>> 0, 7));
+    const machine = new StateMachine(
+      (simulatedRetries ? spec.compiled.runnable : scaleRetries(spec.compiled.runnable, spec.retryDelayScale)) as never,
+      { validationOptions: { noValidate: true } },
+    );
     const run = machine.run(JSON.parse(spec.input), {
       overrides: {
         taskResourceLocalHandlers: this.taskHandlers(),
+        // The runner retries at once; the wait happens in the task handler, on the simulated clock.
+        ...(simulatedRetries
+          ? {
+              retryIntervalOverrides: Object.fromEntries(
+                [...spec.compiled.states.values()].filter((st) => st.retry).map((st) => [st.name, 0]),
+              ),
+            }
+          : {}),
       },
       context: {
         Execution: { Id: spec.arn, Name: spec.name, RoleArn: spec.roleArn },
@@ -97,13 +129,21 @@ export class Execution {
       if (state.type === 'Wait') handlers[state.name] = (input) => this.wait(input as never) as LocalHandlerResult;
       else if (state.type === 'Task') {
         handlers[state.name] = async (input) => {
+          const key = `${state.name}\u0000${JSON.stringify(input ?? null)}`;
+          const pending = this.retries.get(key);
+          if (pending && pending.due > this.spec.clock.now()) await this.sleepUntil(pending.due);
           this.tasksInFlight++;
           try {
-            return (await runTask(state, input, {
+            const output = (await runTask(state, input, {
               endpoint: this.spec.endpoint(),
               region: this.spec.region,
               emit: (type, details) => this.history.add(type, details),
             })) as Awaited<LocalHandlerResult>;
+            this.retries.delete(key);
+            return output;
+          } catch (err) {
+            if (this.spec.retryTime === 'simulated') this.scheduleRetry(key, state, err);
+            throw err;
           } finally {
             this.tasksInFlight--;
           }
@@ -111,6 +151,47 @@ export class Execution {
       }
     }
     return handlers;
+  }
+
+  /**
+   * After a failed attempt, when the state's Retry will run it again: as the ASL computes it
+   * (IntervalSeconds x BackoffRate^n, capped by MaxDelaySeconds, FULL jitter from a generator seeded
+   * by the execution's name), counted from now on the simulated clock.
+   */
+  private scheduleRetry(key: string, state: StateInfo, err: unknown): void {
+    const name = (err as { name?: string }).name ?? 'States.TaskFailed';
+    const index = (state.retry ?? []).findIndex((r: Retrier) =>
+      r.ErrorEquals.some(
+        (e) => e === name || e === 'States.ALL' || (e === 'States.TaskFailed' && name !== 'States.Timeout'),
+      ),
+    );
+    const retrier = state.retry?.[index];
+    const pending = this.retries.get(key) ?? { due: 0, attempts: [] };
+    const done = pending.attempts[index] ?? 0;
+    if (!retrier || done >= (retrier.MaxAttempts ?? 3)) {
+      this.retries.delete(key);
+      return;
+    }
+    const interval = (retrier.IntervalSeconds ?? 1) * (retrier.BackoffRate ?? 2) ** done;
+    const capped = retrier.MaxDelaySeconds === undefined ? interval : Math.min(interval, retrier.MaxDelaySeconds);
+    const seconds = retrier.JitterStrategy === 'FULL' ? this.random() * capped : capped;
+    pending.attempts[index] = done + 1;
+    pending.due = this.spec.clock.now() + Math.round(seconds * 1000);
+    this.retries.set(key, pending);
+  }
+
+  /** Parks the execution until the simulated clock reaches `due` (or the execution is stopped). */
+  private async sleepUntil(due: number): Promise<void> {
+    if (this.status !== 'RUNNING') return;
+    await new Promise<void>((resolve) => {
+      const release = () => {
+        cancel();
+        this.pendingWaits.delete(release);
+        resolve();
+      };
+      const cancel = this.spec.clock.schedule(due, release);
+      this.pendingWaits.add(release);
+    });
   }
 
   /** A Wait state (rewritten to a Task on SIM_WAIT_RESOURCE) ends when the simulated clock reaches its time. */

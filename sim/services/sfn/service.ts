@@ -44,6 +44,8 @@ export class SfnService implements JsonService {
   private readonly machines = new Map<string, StateMachineRecord>();
   private readonly executions = new Map<string, Execution>();
   private readonly retryDelayScale: number;
+  /** Whether executions started from now on wait out their retries on the simulated clock. */
+  retryTime: 'wall' | 'simulated' = 'wall';
   private endpoint?: string;
   private clock = new SimClock();
 
@@ -162,6 +164,7 @@ export class SfnService implements JsonService {
         endpoint: () => this.requireEndpoint(),
         region: machine.region,
         retryDelayScale: this.retryDelayScale,
+        retryTime: this.retryTime,
       });
       this.executions.set(arn, execution);
       return { executionArn: arn, startDate: execution.startDate / 1000 };
@@ -260,7 +263,19 @@ export class SfnService implements JsonService {
     await this.abortAll();
   }
 
+  /** POST /_sim/states/retry-time {"mode":"simulated"|"wall"}: how executions started afterwards retry. */
+  control(method: string, subpath: string, body: unknown): unknown {
+    if (method === 'POST' && subpath === 'retry-time') {
+      const mode = (body as { mode?: unknown } | undefined)?.mode;
+      if (mode !== 'wall' && mode !== 'simulated') throw new Error('retry-time: mode must be "wall" or "simulated"');
+      this.retryTime = mode;
+      return { retryTime: mode };
+    }
+    throw new Error(`no control route ${method} /_sim/states/${subpath}`);
+  }
+
   async reset(): Promise<void> {
+    this.retryTime = 'wall';
     await this.abortAll();
     this.machines.clear();
     this.executions.clear();
