@@ -6,6 +6,7 @@ import { settle } from '../../sim/drill/runner.js';
 import type { TopologyInput } from '../../sim/drill/scenario.js';
 import { DrillWorld } from '../../sim/drill/world.js';
 import { type SimAccount, startSim } from '../../sim/index.js';
+import type { SfnService } from '../../sim/services/sfn/service.js';
 import type { SnsService } from '../../sim/services/sns.js';
 import { runExecution } from './run-execution.js';
 
@@ -137,5 +138,65 @@ describe('route reconciler when something fails after Apply (promise 6)', () => 
     expect(await targets()).toEqual([eniB, eniB]);
     const notices = sim.service<SnsService>('sns').published.filter((m) => m.message.includes('"failed"'));
     expect(notices.at(-1)?.message).toContain(world.ref('routeTable', 'private-a'));
+  });
+
+  it('stops writing once another run took the lease mid-Apply, lists what it did and fails as LeaseLost (promise 7)', {
+    timeout: 60_000,
+  }, async () => {
+    // Prepare: each action's first invocation is throttled by Lambda; its retry waits on the simulated clock
+    sim.service<SfnService>('states').retryTime = 'simulated';
+    sim.faults.add({
+      service: 'lambda',
+      action: 'Invoke',
+      match: 'RouteApplyFunction',
+      errorRate: 1,
+      errorCode: 'TooManyRequestsException',
+      times: 2,
+    });
+    const since = sim.log.mark();
+    const { executionArn } = await world.call('sfn:StartExecution', {
+      stateMachineArn: world.stateMachineArn('RouteReconcilerStateMachine'),
+      input: JSON.stringify(sample('manual-failover.json')),
+    });
+    await settle(sim);
+    const tableName = stack.resources.find((r) => r.logicalId === 'StateTable')?.physicalId;
+    const heldBy = (await groupItem())?.leaseOwner?.S;
+
+    // Act: meanwhile another run takes the lease (as one would once it expired), then the retries come due
+    await world.call('dynamodb:UpdateItem', {
+      TableName: tableName,
+      Key: { pk: { S: 'group#vendor-vpn' }, sk: { S: 'state' } },
+      UpdateExpression: 'SET leaseOwner = :owner, leaseExpiresAt = :expires',
+      ExpressionAttributeValues: {
+        ':owner': { S: 'arn:aws:states:eu-west-2:123456789012:execution:other:sweep-1' },
+        ':expires': { N: String(Math.floor(sim.clock.now() / 1000) + 300) },
+      },
+    });
+    sim.clock.advance(5_000);
+    await settle(sim);
+
+    // Assess
+    expect(heldBy).toBe(executionArn);
+    const described = await world.call('sfn:DescribeExecution', { executionArn });
+    expect(described.status).toBe('FAILED');
+    expect(described.error).toBe('LeaseLost');
+    const writes = sim.log
+      .all({ since, product: true })
+      .filter((r) => r.service === 'ec2' && !r.action.startsWith('Describe'));
+    expect(writes).toEqual([]);
+    const eniA = world.ref('eni', 'cgw-a');
+    expect(await targets()).toEqual([eniA, eniA]);
+    const { events } = await world.call('sfn:GetExecutionHistory', { executionArn, maxResults: 1000 });
+    const report = JSON.parse(
+      events.filter((e: { type: string }) => e.type === 'TaskSucceeded').at(-1).taskSucceededEventDetails.output,
+    ).Payload;
+    expect(report).toMatchObject({ result: 'lease-lost', record: { saved: false } });
+    expect(report.actions.map((a: { outcome: { error: string } }) => a.outcome.error)).toEqual([
+      'LeaseLostError',
+      'LeaseLostError',
+    ]);
+    expect(report.cause).toContain('Applied 0 of 2 actions');
+    expect(sim.service<SnsService>('sns').published.at(-1)?.subject).toContain('lease lost');
+    expect((await groupItem())?.leaseOwner?.S).toContain('sweep-1');
   });
 });
