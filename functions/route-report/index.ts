@@ -121,7 +121,7 @@ export const handler = async (input: RouteRunState | FailedRouteRun): Promise<Ro
 
   let verification: RouteReport['verification'] = null;
   const allowed = !state.request.dryRun && plan !== undefined && !plan.blocked;
-  if (allowed && !state.failure && plan.activeNetworkInterfaceId) {
+  if (allowed && !state.failure && !leaseLostInApply && plan.activeNetworkInterfaceId) {
     try {
       const routeTables = await observeRouteTables(routeConfig);
       const unconverged = verifyRoutes(

@@ -126,8 +126,9 @@ export async function checkExpectation(exp: Expectation, ctx: ExpectationContext
   if ('lastOutput' in exp) {
     const e = exp.lastOutput;
     const executions = await listExecutions(world, e.stateMachine);
-    const last = executions[0];
-    if (!last) return { ok: false, expected: `an execution of ${e.stateMachine}`, actual: 'none' };
+    const last = e.execution ? executions.find((x) => x.name === e.execution) : executions[0];
+    if (!last)
+      return { ok: false, expected: `an execution ${e.execution ?? ''} of ${e.stateMachine}`.trim(), actual: 'none' };
     const described = await world.call('sfn:DescribeExecution', { executionArn: last.executionArn });
     const document = described.output
       ? JSON.parse(described.output)
@@ -251,8 +252,8 @@ export async function checkExpectation(exp: Expectation, ctx: ExpectationContext
 async function listExecutions(
   world: DrillWorld,
   stateMachine: string,
-): Promise<{ executionArn: string; status: string }[]> {
-  const out: { executionArn: string; status: string }[] = [];
+): Promise<{ executionArn: string; name: string; status: string }[]> {
+  const out: { executionArn: string; name: string; status: string }[] = [];
   let nextToken: string | undefined;
   do {
     const page = await world.call('sfn:ListExecutions', {
