@@ -47,6 +47,9 @@ interface PendingRetry {
   attempts: number[];
 }
 
+/** Step Functions' payload quota: 256 KiB of UTF-8 for an execution's input, a task's result, a state's output. */
+export const MAX_PAYLOAD_BYTES = 262_144;
+
 /** One execution, run in-process by aws-local-stepfunctions, with an AWS-shaped history. */
 export class Execution {
   readonly arn: string;
@@ -75,7 +78,7 @@ export class Execution {
     this.stateMachineArn = spec.stateMachineArn;
     this.input = spec.input;
     this.startDate = spec.clock.now();
-    this.history = new ExecutionHistory(spec.clock);
+    this.history = new ExecutionHistory(spec.clock, (error, cause) => this.terminate(error, cause, false));
 
     // Retry waits pass in wall-clock time, scaled down (a drill that injects a throttle expects the retry
     // without moving the simulated clock, and tests must stay fast); BackoffRate, MaxDelaySeconds and
@@ -114,6 +117,34 @@ export class Execution {
     return this.status === 'RUNNING' && this.pendingWaits.size > 0 && this.tasksInFlight === 0;
   }
 
+  /**
+   * A terminal error no Catch handles (States.DataLimitExceeded, the history quota): the execution
+   * fails at once with it, and the runner is stopped.
+   */
+  private terminate(error: string, cause: string, record = true): void {
+    if (this.status !== 'RUNNING') return;
+    this.finish('FAILED', { error, cause });
+    if (record) this.history.add('ExecutionFailed', { error, cause });
+    this.abortRun();
+    for (const release of this.pendingWaits) release();
+  }
+
+  /**
+   * Step Functions' payload quota: a task result or a state output above 256 KiB (UTF-8) fails the
+   * execution with States.DataLimitExceeded, which no Retry or Catch (not even States.ALL) handles. A
+   * state's output is checked as the runner reports it, so the next state may already have started.
+   */
+  private checkPayload(stateName: string, value: unknown): void {
+    if (this.status !== 'RUNNING') return;
+    const size = Buffer.byteLength(JSON.stringify(value ?? null), 'utf8');
+    if (size > MAX_PAYLOAD_BYTES) {
+      this.terminate(
+        'States.DataLimitExceeded',
+        `The state/task '${stateName}' returned a result with a size exceeding the maximum number of bytes service limit (${size} > ${MAX_PAYLOAD_BYTES}).`,
+      );
+    }
+  }
+
   /** StopExecution: ABORTED at once, with the caller's error and cause. */
   stop(error?: string, cause?: string): void {
     if (this.status !== 'RUNNING') return;
@@ -140,6 +171,7 @@ export class Execution {
               emit: (type, details) => this.history.add(type, details),
             })) as Awaited<LocalHandlerResult>;
             this.retries.delete(key);
+            this.checkPayload(state.name, output);
             return output;
           } catch (err) {
             if (this.spec.retryTime === 'simulated') this.scheduleRetry(key, state, err);
@@ -241,6 +273,7 @@ export class Execution {
         }
         case 'StateExited': {
           const type = typeOf(event.state.name);
+          this.checkPayload(event.state.name, event.state.output);
           if (type === 'Map') this.history.add('MapStateSucceeded');
           if (type === 'Parallel') this.history.add('ParallelStateSucceeded');
           this.history.add(`${type}StateExited`, { name: event.state.name, ...payload(event.state.output, 'output') });
