@@ -91,8 +91,11 @@ export async function checkExpectation(exp: Expectation, ctx: ExpectationContext
   }
   if ('sourceDestCheck' in exp) {
     const e = exp.sourceDestCheck;
-    const result = await world.call('ec2:DescribeInstanceAttribute', {
-      InstanceId: world.ref('instance', e.instance),
+    // Read where the product writes it and where EC2 applies it: the instance's primary network
+    // interface. On EC2 the instance attribute of a one-ENI instance is that ENI's (the sim agrees);
+    // other endpoints (moto) keep the two apart, so the instance attribute would not show the change.
+    const result = await world.call('ec2:DescribeNetworkInterfaceAttribute', {
+      NetworkInterfaceId: world.ref('eni', e.instance),
       Attribute: 'sourceDestCheck',
     });
     const enabled = result.SourceDestCheck?.Value;
