@@ -134,6 +134,12 @@ const step = z.union([
     }),
   }),
   z.strictObject({
+    stopExecution: z.strictObject({
+      stateMachine: z.string().describe('logical id in template.yaml'),
+      name: z.string().describe('the execution to stop, by name'),
+    }),
+  }),
+  z.strictObject({
     dns: z.strictObject({
       set: z
         .array(

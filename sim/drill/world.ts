@@ -348,6 +348,12 @@ export class DrillWorld {
       });
       return `operator started ${spec.stateMachine} (${String(executionArn).split(':').pop()})`;
     }
+    if ('stopExecution' in step) {
+      const { stateMachine, name } = step.stopExecution;
+      const executionArn = `${this.stateMachineArn(stateMachine).replace(':stateMachine:', ':execution:')}:${name}`;
+      await this.call('sfn:StopExecution', { executionArn, error: 'Operator.Stopped', cause: 'stopped by the drill' });
+      return `operator stopped ${stateMachine} (${name})`;
+    }
     if ('dns' in step) {
       const d = step.dns;
       for (const record of d.set ?? []) this.setDns(record);
