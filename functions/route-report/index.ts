@@ -4,8 +4,8 @@ import { notify } from '../adapters/notify.js';
 import { logger, metrics } from '../commons/powertools.js';
 import { notificationTargets, routeConfig, stateTable } from '../commons/route-context.js';
 import type { ActionOutcome, RouteRunState } from '../commons/route-state.js';
-import type { UnconvergedRoute } from '../core/routes/types.js';
-import { verifyRoutes } from '../core/routes/verify.js';
+import type { HeldRoute, PathDecision, UnconvergedRoute } from '../core/routes/types.js';
+import { verifyRoutes, verifyRoutesOnPrimaryPath } from '../core/routes/verify.js';
 
 export type RouteResult =
   | 'continuing'
@@ -35,6 +35,10 @@ export interface RouteReport {
   deferred: number;
   request: RouteRunState['request'];
   round: number;
+  /** With a primary path configured: the path the managed routes take, and why. */
+  path?: PathDecision;
+  /** Managed routes another target holds, left alone (the OtherTargetRoutes policy is hold). */
+  held?: HeldRoute[];
 }
 
 function withoutId(outcome: { actionId?: string; status: string }): { status: string } {
@@ -74,22 +78,24 @@ export const handler = async (state: RouteRunState): Promise<RouteReport> => {
 
   let verification: RouteReport['verification'] = null;
   const writes = !state.request.dryRun && plan && !state.failure;
-  if (writes && plan.activeNetworkInterfaceId && !plan.blocked) {
+  const onPrimaryPath = plan?.path?.after === 'primary' && plan.path.outcome !== 'refused';
+  if (writes && (plan.activeNetworkInterfaceId || onPrimaryPath) && !plan.blocked) {
     const routeTables = await observeRouteTables(routeConfig);
-    const unconverged = verifyRoutes(
-      {
-        group,
-        now,
-        members: [],
-        agentReports: [],
-        networkInterfaces: { [plan.activeNetworkInterfaceId]: plan.decision.activeAfter },
-        routeTables,
-        elasticIp: null,
-        record: state.decision!.nextRecord,
-      },
-      plan.activeNetworkInterfaceId,
-      routeConfig,
-    );
+    const observed = {
+      group,
+      now,
+      members: [],
+      agentReports: [],
+      networkInterfaces: plan.activeNetworkInterfaceId
+        ? { [plan.activeNetworkInterfaceId]: plan.decision.activeAfter }
+        : {},
+      routeTables,
+      elasticIp: null,
+      record: state.decision!.nextRecord,
+    };
+    const unconverged = onPrimaryPath
+      ? verifyRoutesOnPrimaryPath(observed, plan.path!.primaryPath.id, routeConfig)
+      : verifyRoutes(observed, plan.activeNetworkInterfaceId!, routeConfig);
     verification = { converged: unconverged.length === 0, unconverged };
   }
   const result = resultOf(state, failed, verification?.unconverged.length ?? 0);
@@ -104,8 +110,12 @@ export const handler = async (state: RouteRunState): Promise<RouteReport> => {
   const decision = plan?.decision;
   metrics.addDimension('group', group);
   const routesRepaired = (plan?.actions ?? []).filter(
-    (a) => (a.kind === 'replace-route' || a.kind === 'create-route') && outcomes.get(a.actionId)?.status === 'applied',
+    (a) =>
+      (a.kind === 'replace-route' || a.kind === 'create-route' || a.kind === 'route-to-primary-path') &&
+      outcomes.get(a.actionId)?.status === 'applied',
   ).length;
+  const held = plan?.held ?? [];
+  const pathSwitch = plan?.path?.outcome === 'switched' ? plan.path.switchKind : undefined;
   if (!state.request.dryRun) {
     metrics.addMetric('RoutesRepaired', MetricUnit.Count, routesRepaired);
     metrics.addMetric('ActionsFailed', MetricUnit.Count, failed);
@@ -113,6 +123,12 @@ export const handler = async (state: RouteRunState): Promise<RouteReport> => {
     metrics.addMetric('Failovers', MetricUnit.Count, decision?.switchKind === 'failover' ? 1 : 0);
     metrics.addMetric('Failbacks', MetricUnit.Count, decision?.switchKind === 'failback' ? 1 : 0);
     metrics.addMetric('ReconcileFailures', MetricUnit.Count, result === 'failed' ? 1 : 0);
+    // Mixed paths: routes another target holds, and moves between the primary path and the gateway group.
+    metrics.addMetric('RoutesHeld', MetricUnit.Count, held.length);
+    if (plan?.path) {
+      metrics.addMetric('PrimaryPathFailovers', MetricUnit.Count, pathSwitch === 'failover' ? 1 : 0);
+      metrics.addMetric('PrimaryPathFailbacks', MetricUnit.Count, pathSwitch === 'failback' ? 1 : 0);
+    }
   }
   metrics.publishStoredMetrics();
 
@@ -131,12 +147,16 @@ export const handler = async (state: RouteRunState): Promise<RouteReport> => {
     deferred: plan?.deferred ?? 0,
     request: state.request,
     round: state.round ?? 1,
+    ...(plan?.path ? { path: plan.path } : {}),
+    ...(held.length > 0 ? { held } : {}),
   };
   logger.info('route reconciliation', {
     result,
     group,
     trigger: state.trigger,
     decision: decision ?? null,
+    path: plan?.path ?? null,
+    held: held.length,
     applied,
     failed,
     verification,
@@ -147,7 +167,7 @@ export const handler = async (state: RouteRunState): Promise<RouteReport> => {
   if (worthTelling && !state.request.dryRun) {
     report.notified = await notify(
       {
-        subject: `cgw-autopilot ${group}: ${headline(result, decision, applied)}`,
+        subject: `cgw-autopilot ${group}: ${headline(result, decision, applied, plan?.path)}`,
         detailType: 'Route Reconciliation Result',
         detail: {
           group,
@@ -160,6 +180,8 @@ export const handler = async (state: RouteRunState): Promise<RouteReport> => {
           verification,
           blocked: plan?.blocked ?? null,
           failure: state.failure ?? null,
+          ...(plan?.path ? { path: plan.path } : {}),
+          ...(held.length > 0 ? { held } : {}),
         },
       },
       notificationTargets,
@@ -172,7 +194,12 @@ function headline(
   result: RouteResult,
   decision: { outcome: string; activeBefore: string | null; activeAfter: string | null } | undefined,
   applied: number,
+  path?: PathDecision,
 ): string {
+  if (path?.outcome === 'switched' && result !== 'failed') {
+    const where = (p: string | null) => (p === 'primary' ? path.primaryPath.id : p === 'gateway' ? 'gateway' : 'none');
+    return `routes ${where(path.before)} -> ${where(path.after)} (${path.switchKind}), ${applied} changes`;
+  }
   if (result === 'no-healthy-member') return 'no healthy gateway, routes left as they were';
   if (result === 'blocked') return 'plan blocked by the change limit, manual override needed';
   if (result === 'failed') return 'reconciliation failed';
