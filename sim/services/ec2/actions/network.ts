@@ -74,6 +74,8 @@ function attachGateway(
   kind: 'internet' | 'vpn',
 ): void {
   world.get('vpc', vpcId);
+  // A detached VGW attachment stays listed until the gateway is attached again.
+  gateway.attachments = gateway.attachments.filter((a) => a.state !== 'detached');
   if (gateway.attachments.length > 0) {
     const id = 'internetGatewayId' in gateway ? gateway.internetGatewayId : gateway.vpnGatewayId;
     throw new AwsError(
@@ -85,7 +87,7 @@ function attachGateway(
     (g) =>
       g !== gateway &&
       'internetGatewayId' in g === (kind === 'internet') &&
-      g.attachments.some((a) => a.vpcId === vpcId),
+      g.attachments.some((a) => a.vpcId === vpcId && a.state !== 'detached'),
   );
   if (taken) {
     throw new AwsError(
