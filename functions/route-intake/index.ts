@@ -45,6 +45,19 @@ function manualRequest(trigger: Extract<Trigger, { kind: 'manual' }>): RouteRequ
 }
 
 /**
+ * Why a primary-path signal is not ours: no primary path is configured, or a Network Manager change names
+ * another Transit Gateway. An API call is always a reason to look (its parameters name attachments, not paths).
+ */
+function ignorePrimaryPathSignal(trigger: Extract<Trigger, { kind: 'primary-path' }>): string | null {
+  const primary = routeConfig.primaryPath;
+  if (!primary) return `${trigger.name}: no primary path is configured`;
+  if (trigger.signal === 'network-manager' && !trigger.resources.some((arn) => arn.endsWith(`/${primary.id}`))) {
+    return `${trigger.name} concerns another transit gateway, not ${primary.id}`;
+  }
+  return null;
+}
+
+/**
  * First state of the route reconciler: validates the input (a bad one fails the execution with
  * the field named, before any change), drops what is not ours or was already handled, and
  * records agent reports.
@@ -79,6 +92,8 @@ export const handler = async (event: { input: unknown }): Promise<IntakeOutput> 
         return `AWS Health ${trigger.service} ${trigger.eventTypeCode}`;
       case 'schedule':
         return 'periodic sweep';
+      case 'primary-path':
+        return `${trigger.signal === 'cloudtrail' ? 'API call' : 'Network Manager'} ${trigger.name}`;
     }
   })();
   const base: IntakeOutput = {
@@ -90,6 +105,8 @@ export const handler = async (event: { input: unknown }): Promise<IntakeOutput> 
   if (trigger.kind === 'agent-report' && trigger.report.group !== routeConfig.group) {
     return { ...base, ignored: `report for group ${trigger.report.group}, not ${routeConfig.group}` };
   }
+  const primaryPathIgnored = trigger.kind === 'primary-path' ? ignorePrimaryPathSignal(trigger) : null;
+  if (primaryPathIgnored !== null) return { ...base, ignored: primaryPathIgnored };
   // Side by side: the replay record and the membership check (one round trip on the failover path).
   const [firstDelivery, member] = await Promise.all([
     stateTable.recordEventOnce(routeConfig.group, trigger.eventId, now, EVENT_MEMORY_SECONDS),
