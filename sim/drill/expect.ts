@@ -59,7 +59,11 @@ export async function checkExpectation(exp: Expectation, ctx: ExpectationContext
     const pathTarget = e.target && !e.target.eniOf && !e.target.instance ? world.expectedTarget(e.target) : {};
     for (const [field, id] of Object.entries(pathTarget)) if (route[field] !== id) problems.push(`other ${field}`);
     const actual = `${route.State} -> ${world.nameOf(
-      route.NetworkInterfaceId ?? route.InstanceId ?? route.GatewayId ?? route.TransitGatewayId ?? route.VpcPeeringConnectionId,
+      route.NetworkInterfaceId ??
+        route.InstanceId ??
+        route.GatewayId ??
+        route.TransitGatewayId ??
+        route.VpcPeeringConnectionId,
     )}`;
     const wanted = [
       e.state,

@@ -254,7 +254,10 @@ export class DrillWorld {
       const { VpnGateway } = await this.call('ec2:CreateVpnGateway', { Type: 'ipsec.1' });
       this.names.vgw[vgw.name] = VpnGateway.VpnGatewayId;
       if (vgw.vpc) {
-        await this.call('ec2:AttachVpnGateway', { VpnGatewayId: VpnGateway.VpnGatewayId, VpcId: this.ref('vpc', vgw.vpc) });
+        await this.call('ec2:AttachVpnGateway', {
+          VpnGatewayId: VpnGateway.VpnGatewayId,
+          VpcId: this.ref('vpc', vgw.vpc),
+        });
       }
     }
     for (const pcx of topology.peeringConnections) {
