@@ -447,6 +447,20 @@ describe('route-intake handler', () => {
     });
   });
 
+  it.each(['networkmanager-tgw-vpc-attachment-deleted.json', 'cloudtrail-delete-tgw-vpc-attachment.json'])(
+    'ignores the primary-path signal %s when no primary path is configured, recording nothing',
+    async (file) => {
+      // Act
+      const intake = await handler({ input: sample(file) });
+
+      // Assess
+      expect(intake.trigger.kind).toBe('primary-path');
+      expect(intake.ignored).toMatch(/: no primary path is configured$/);
+      expect(dynamo.calls()).toHaveLength(0);
+      expect(ec2.calls()).toHaveLength(0);
+    },
+  );
+
   it('ignores a replayed event whose id is already recorded', async () => {
     // Prepare
     const event = sample('ec2-instance-terminated.json');

@@ -2,6 +2,7 @@ import {
   AcceptVpcPeeringConnectionCommand,
   AttachVpnGatewayCommand,
   CreateRouteCommand,
+  CreateSubnetCommand,
   CreateTransitGatewayCommand,
   CreateTransitGatewayVpcAttachmentCommand,
   CreateVpcPeeringConnectionCommand,
@@ -14,6 +15,7 @@ import {
   DescribeVpnGatewaysCommand,
   DetachVpnGatewayCommand,
   type EC2Client,
+  ModifyTransitGatewayVpcAttachmentCommand,
   ReplaceRouteCommand,
 } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -140,6 +142,46 @@ describe('simulated EC2 primary-path targets', () => {
       expect(again.name).toBe('IncorrectState');
       expect(byFilter.TransitGatewayVpcAttachments!.map((a) => a.TransitGatewayAttachmentId)).toEqual([id]);
       expect(await route(f.ec2, rtb, '10.200.0.0/16')).toMatchObject({ State: 'blackhole' });
+    });
+
+    it('passes through modifying while subnets change; the route keeps forwarding', async () => {
+      // Prepare
+      const second = await f.ec2.send(
+        new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: '10.0.2.0/24', AvailabilityZone: 'eu-west-2b' }),
+      );
+      const id = (
+        await f.ec2.send(
+          new CreateTransitGatewayVpcAttachmentCommand({ TransitGatewayId: tgw, VpcId: vpcId, SubnetIds: [subnetId] }),
+        )
+      ).TransitGatewayVpcAttachment!.TransitGatewayAttachmentId!;
+      f.sim.clock.advance(f.service.world.networkDelays.transitGatewayAttachment);
+      await f.ec2.send(
+        new CreateRouteCommand({ RouteTableId: rtb, DestinationCidrBlock: '10.200.0.0/16', TransitGatewayId: tgw }),
+      );
+
+      // Act
+      const modified = await f.ec2.send(
+        new ModifyTransitGatewayVpcAttachmentCommand({
+          TransitGatewayAttachmentId: id,
+          AddSubnetIds: [second.Subnet!.SubnetId!],
+        }),
+      );
+      const routeWhileModifying = await route(f.ec2, rtb, '10.200.0.0/16');
+      const twice = await failure(
+        f.ec2.send(
+          new ModifyTransitGatewayVpcAttachmentCommand({ TransitGatewayAttachmentId: id, RemoveSubnetIds: [subnetId] }),
+        ),
+      );
+      f.sim.clock.advance(f.service.world.networkDelays.transitGatewayAttachment);
+
+      // Assess
+      expect(modified.TransitGatewayVpcAttachment).toMatchObject({
+        State: 'modifying',
+        SubnetIds: [subnetId, second.Subnet!.SubnetId!],
+      });
+      expect(routeWhileModifying).toMatchObject({ State: 'active' });
+      expect(twice.name).toBe('IncorrectState');
+      expect(await attachmentState(id)).toBe('available');
     });
 
     it('allows one live attachment per VPC and Transit Gateway, and a new one after a delete', async () => {

@@ -91,6 +91,36 @@ export const attachmentActions: Record<string, Ec2Action> = {
     return { transitGatewayVpcAttachment: transitGatewayVpcAttachmentView(world, attachment) };
   },
 
+  // Adding or removing subnets passes through `modifying` back to `available`.
+  ModifyTransitGatewayVpcAttachment: (world, params) => {
+    const attachment = world.get('transitGatewayAttachment', reqString(params, 'TransitGatewayAttachmentId'));
+    if (attachment.state !== 'available') {
+      throw new AwsError(
+        'IncorrectState',
+        `${attachment.transitGatewayAttachmentId} is in invalid state ${attachment.state} for this operation`,
+      );
+    }
+    const add = world.many('subnet', stringList(params, 'AddSubnetIds'));
+    const remove = new Set(stringList(params, 'RemoveSubnetIds'));
+    const outside = add.find((s) => s.vpcId !== attachment.vpcId);
+    if (outside) {
+      throw new AwsError(
+        'InvalidParameterValue',
+        `Subnet ${outside.subnetId} does not belong to VPC ${attachment.vpcId}`,
+      );
+    }
+    const subnetIds = [...attachment.subnetIds.filter((id) => !remove.has(id)), ...add.map((s) => s.subnetId)];
+    if (subnetIds.length === 0) {
+      throw new AwsError('InvalidParameterValue', 'A VPC attachment needs at least one subnet');
+    }
+    attachment.subnetIds = [...new Set(subnetIds)];
+    attachment.state = 'modifying';
+    world.later(world.networkDelays.transitGatewayAttachment, () => {
+      if (attachment.state === 'modifying') attachment.state = 'available';
+    });
+    return { transitGatewayVpcAttachment: transitGatewayVpcAttachmentView(world, attachment) };
+  },
+
   DescribeTransitGatewayVpcAttachments: (world, params) => {
     const { items, nextToken } = describe(world, params, {
       action: 'DescribeTransitGatewayVpcAttachments',
