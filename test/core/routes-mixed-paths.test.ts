@@ -7,6 +7,7 @@ import type {
   RouteObservation,
 } from '../../functions/core/routes/index.js';
 import {
+  assessPrimaryPath,
   ConfigurationError,
   parseRouteConfig,
   reconcileRoutes,
@@ -382,5 +383,65 @@ describe('the primary path', () => {
 
     // Assess
     expect(plan.held).toBeUndefined();
+  });
+});
+
+describe('assessPrimaryPath', () => {
+  const withPath = (
+    kind: ObservedPrimaryPath['kind'],
+    id: string,
+    vpcStates: Record<string, string>,
+    exists = true,
+  ) => ({
+    observation: { ...mixed('a', undefined), primaryPath: { kind, id, exists, vpcStates } },
+    config: testConfig({ primaryPath: { kind, id } }),
+  });
+
+  it.each([
+    ['vpn-gateway', 'vgw-0000000a', 'attached', 'usable'],
+    ['vpn-gateway', 'vgw-0000000a', 'attaching', 'soft-failed'],
+    ['vpn-gateway', 'vgw-0000000a', 'detaching', 'dead'],
+    ['vpn-gateway', 'vgw-0000000a', 'detached', 'dead'],
+    ['vpc-peering-connection', 'pcx-0000000a', 'active', 'usable'],
+    ['vpc-peering-connection', 'pcx-0000000a', 'provisioning', 'soft-failed'],
+    ['vpc-peering-connection', 'pcx-0000000a', 'deleted', 'dead'],
+    ['vpc-peering-connection', 'pcx-0000000a', 'expired', 'dead'],
+    ['transit-gateway', TGW, 'modifying', 'soft-failed'],
+    ['transit-gateway', TGW, 'failed', 'dead'],
+  ] as const)('judges %s %s in state %s as %s', (kind, id, state, verdict) => {
+    // Prepare
+    const { observation, config } = withPath(kind, id, { [VPC]: state });
+
+    // Act
+    const health = assessPrimaryPath(observation, config);
+
+    // Assess
+    expect(health?.verdict).toBe(verdict);
+    if (verdict !== 'usable') expect(health?.reasons.join()).toContain(`in ${VPC} is ${state}`);
+  });
+
+  it('judges a path that does not exist, or has no attachment in a managed VPC, as dead', () => {
+    // Act
+    const gone = assessPrimaryPath(
+      ...(Object.values(withPath('vpn-gateway', 'vgw-0000000a', {}, false)) as [RouteObservation, RouteConfig]),
+    );
+    const elsewhere = assessPrimaryPath(
+      ...(Object.values(withPath('transit-gateway', TGW, { 'vpc-0000000b': 'available' })) as [
+        RouteObservation,
+        RouteConfig,
+      ]),
+    );
+
+    // Assess
+    expect(gone).toEqual({ verdict: 'dead', reasons: ['virtual private gateway vgw-0000000a does not exist'] });
+    expect(elsewhere).toEqual({ verdict: 'dead', reasons: [`Transit Gateway ${TGW} has no attachment in ${VPC}`] });
+  });
+
+  it('is not asked without a primary path', () => {
+    // Act
+    const health = assessPrimaryPath(mixed('a', 'available'), testConfig());
+
+    // Assess
+    expect(health).toBeNull();
   });
 });
