@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type {
   GroupRecord,
@@ -14,6 +15,7 @@ import {
   verifyRoutes,
   verifyRoutesOnPrimaryPath,
 } from '../../functions/core/routes/index.js';
+import { applyPlanToObservation } from './routes-apply-plan.js';
 import {
   at,
   gateway,
@@ -443,5 +445,75 @@ describe('assessPrimaryPath', () => {
 
     // Assess
     expect(health).toBeNull();
+  });
+});
+
+describe('primary path properties', () => {
+  const stateArb = fc.constantFrom(
+    undefined,
+    'available',
+    'available',
+    'available',
+    'modifying',
+    'deleting',
+    'deleted',
+  );
+  const recordArb = fc.record({
+    primaryPath: fc.option(
+      fc.record({
+        path: fc.constantFrom<'primary' | 'gateway'>('primary', 'gateway'),
+        usableSince: fc.option(fc.constantFrom(at(-1200), at(-60))),
+        failingSince: fc.option(fc.constantFrom(at(-120), at(-10))),
+      }),
+    ),
+    lastSwitchAt: fc.option(fc.constantFrom(at(-1200), at(-60))),
+  });
+  const requestArb = fc.constantFrom<Parameters<typeof reconcileRoutes>[2]>(
+    {},
+    { confirming: true },
+    { operation: { kind: 'repair' } },
+    { operation: { kind: 'failover' } },
+    { operation: { kind: 'failback' } },
+  );
+  const inputArb = fc.record({
+    routesOn: fc.constantFrom<'tgw' | 'a'>('tgw', 'a'),
+    state: stateArb,
+    routeState: fc.constantFrom<ObservedRoute['state']>('active', 'active', 'blackhole'),
+    record: recordArb,
+    reports: fc.boolean(),
+    mode: fc.constantFrom<'automatic' | 'manual'>('automatic', 'manual'),
+    request: requestArb,
+  });
+
+  it('leaves every managed route on the primary path only when it is chosen, else on the active gateway, or as it was', () => {
+    fc.assert(
+      fc.property(inputArb, ({ routesOn, state, routeState, record, reports, mode, request }) => {
+        // Prepare
+        const observation = mixed(routesOn, state, record, routeState);
+        if (!reports) observation.agentReports = [];
+        const config = primaryConfig({ failback: { mode, stableSeconds: 600 } });
+
+        // Act
+        const { plan, health } = {
+          ...reconcileRoutes(observation, config, request),
+          health: assessPrimaryPath(observation, config),
+        };
+        const applied = applyPlanToObservation(observation, plan.actions);
+        const targets = applied.routeTables.flatMap((t) => t.routes.map((r) => r.target));
+
+        // Assess
+        const path = plan.path!;
+        if (path.outcome === 'switched' && path.after === 'primary') expect(health?.verdict).toBe('usable');
+        if (path.outcome === 'refused') expect(plan.actions).toEqual([]);
+        else if (path.after === 'primary') expect(targets.every((t) => t.transitGatewayId === TGW)).toBe(true);
+        else if (plan.activeNetworkInterfaceId !== null) {
+          expect(targets.every((t) => t.networkInterfaceId === plan.activeNetworkInterfaceId)).toBe(true);
+        } else expect(plan.actions).toEqual([]);
+        expect(plan.actions.some((a) => a.kind === 'route-to-primary-path')).toBe(
+          path.after === 'primary' && routesOn === 'a' && path.outcome !== 'refused',
+        );
+      }),
+      { numRuns: 1000 },
+    );
   });
 });
