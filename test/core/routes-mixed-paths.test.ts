@@ -290,6 +290,20 @@ describe('the primary path', () => {
     expect(plan.actions).toEqual([]);
   });
 
+  it('records the gateway path on a first decision when the primary is unusable and no gateway is healthy', () => {
+    // Prepare
+    const observation = { ...mixed('a', 'deleted', { activeInstanceId: null }), agentReports: [] };
+
+    // Act
+    const { plan, nextRecord } = reconcileRoutes(observation, primaryConfig());
+
+    // Assess
+    expect(plan.decision.outcome).toBe('no-healthy-member');
+    expect(plan.path).toMatchObject({ outcome: 'unchanged', after: 'gateway' });
+    expect(plan.actions).toEqual([]);
+    expect(nextRecord.primaryPath?.path).toBe('gateway');
+  });
+
   it('fails back once the primary path has been usable for FailbackStableSeconds', () => {
     // Prepare
     const onGateway = { path: 'gateway' as const, usableSince: null, failingSince: null };
@@ -505,12 +519,14 @@ describe('primary path properties', () => {
         const path = plan.path!;
         if (path.outcome === 'switched' && path.after === 'primary') expect(health?.verdict).toBe('usable');
         if (path.outcome === 'refused') expect(plan.actions).toEqual([]);
-        else if (path.after === 'primary') expect(targets.every((t) => t.transitGatewayId === TGW)).toBe(true);
+        else if (path.after === 'primary' && health?.verdict === 'usable') {
+          expect(targets.every((t) => t.transitGatewayId === TGW)).toBe(true);
+        } else if (path.after === 'primary') expect(plan.actions.filter((a) => 'routeTableId' in a)).toEqual([]);
         else if (plan.activeNetworkInterfaceId !== null) {
           expect(targets.every((t) => t.networkInterfaceId === plan.activeNetworkInterfaceId)).toBe(true);
         } else expect(plan.actions).toEqual([]);
         expect(plan.actions.some((a) => a.kind === 'route-to-primary-path')).toBe(
-          path.after === 'primary' && routesOn === 'a' && path.outcome !== 'refused',
+          path.after === 'primary' && routesOn === 'a' && path.outcome !== 'refused' && health?.verdict === 'usable',
         );
       }),
       { numRuns: 1000 },

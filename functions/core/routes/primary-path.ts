@@ -271,8 +271,11 @@ export function choosePath(
   if (ctx.current === null) {
     const name = describePrimaryPath(primary);
     if (usable) return toPrimary(ctx, `${name} is usable: the routes take it`);
-    if (!gatewayAvailable(ctx))
-      return choice(ctx, 'unchanged', 'primary', `${name} is not usable and no gateway is healthy`);
+    // Nothing can take the routes: they stay as they are, and the gateway path is recorded so the next run with a
+    // healthy gateway moves any route left on the unusable primary path.
+    if (!gatewayAvailable(ctx)) {
+      return choice(ctx, 'unchanged', 'gateway', `${name} is not usable and no gateway is healthy`);
+    }
     return toGateway(ctx, `${name} is not usable (${healthText(ctx)}): the routes take gateway ${gateway.activeAfter}`);
   }
   if (operation === 'repair') return repair(ctx, ctx.current);

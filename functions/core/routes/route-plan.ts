@@ -107,12 +107,15 @@ export function planRouteChanges(
     after === null || member === undefined
       ? []
       : [...sourceDestCheckActions(member, after), ...eipActions(observation, config, after)];
-  // With a primary path chosen, the routes take it while the active gateway stays ready as the backup.
+  // With a primary path chosen, the routes take it while the active gateway stays ready as the backup; a primary
+  // path kept only because no gateway can take over gets no new routes (they stay as they were).
   const primary: PrimaryPathRouteTarget | null =
     path?.after === 'primary' ? { primaryPath: path.primaryPath.kind, id: path.primaryPath.id } : null;
   const routes =
     primary !== null
-      ? primaryPathRouteActions(observation, config, primary)
+      ? path?.health.verdict === 'usable'
+        ? primaryPathRouteActions(observation, config, primary)
+        : []
       : after === null || member === undefined
         ? []
         : routeActions(observation, config, after);
