@@ -273,10 +273,13 @@ export class DrillWorld {
       }
     }
     // Let attachments become available and peering connections active, as a real set-up waits for them.
-    const { transitGatewayAttachment, peering } = this.ec2().world.networkDelays;
-    if (topology.transitGateways.length + topology.peeringConnections.length > 0) {
-      this.sim.clock.advance(Math.max(transitGatewayAttachment, peering));
-    }
+    const { transitGatewayAttachment, vpnGateway, peering } = this.ec2().world.networkDelays;
+    const waits = [
+      topology.transitGateways.length > 0 ? transitGatewayAttachment : 0,
+      topology.vpnGateways.some((vgw) => vgw.vpc) ? vpnGateway : 0,
+      topology.peeringConnections.length > 0 ? peering : 0,
+    ];
+    if (Math.max(...waits) > 0) this.sim.clock.advance(Math.max(...waits));
   }
 
   /** Runs one timeline step. */

@@ -89,6 +89,7 @@ describe('primary-path adapter on the simulated account', () => {
     // Prepare
     const vgw = (await f.ec2.send(new CreateVpnGatewayCommand({ Type: 'ipsec.1' }))).VpnGateway!.VpnGatewayId!;
     await f.ec2.send(new AttachVpnGatewayCommand({ VpnGatewayId: vgw, VpcId: vpcId }));
+    f.sim.clock.advance(delays().vpnGateway);
     await f.ec2.send(new DetachVpnGatewayCommand({ VpnGatewayId: vgw, VpcId: vpcId }));
 
     // Act
@@ -151,6 +152,7 @@ describe('primary-path adapter on the simulated account', () => {
     f.sim.clock.advance(delays().transitGatewayAttachment);
     const vgw = (await f.ec2.send(new CreateVpnGatewayCommand({ Type: 'ipsec.1' }))).VpnGateway!.VpnGatewayId!;
     await f.ec2.send(new AttachVpnGatewayCommand({ VpnGatewayId: vgw, VpcId: vpcId }));
+    f.sim.clock.advance(delays().vpnGateway);
     await f.ec2.send(
       new CreateRouteCommand({ RouteTableId: rtb, DestinationCidrBlock: '10.201.0.0/16', GatewayId: vgw }),
     );

@@ -204,30 +204,39 @@ describe('simulated EC2 primary-path targets', () => {
   });
 
   describe('virtual private gateways', () => {
-    it('detaches through detaching to detached; routes to it turn blackhole and recover on re-attach', async () => {
+    it('attaches through attaching, detaches through detaching to detached; routes to it are active only while attached', async () => {
       // Prepare
       const vgw = (await f.ec2.send(new CreateVpnGatewayCommand({ Type: 'ipsec.1' }))).VpnGateway!.VpnGatewayId!;
-      await f.ec2.send(new AttachVpnGatewayCommand({ VpnGatewayId: vgw, VpcId: vpcId }));
-      await f.ec2.send(
-        new CreateRouteCommand({ RouteTableId: rtb, DestinationCidrBlock: '10.200.0.0/16', GatewayId: vgw }),
-      );
+      const createRoute = () =>
+        f.ec2.send(
+          new CreateRouteCommand({ RouteTableId: rtb, DestinationCidrBlock: '10.200.0.0/16', GatewayId: vgw }),
+        );
+      const attaching = await f.ec2.send(new AttachVpnGatewayCommand({ VpnGatewayId: vgw, VpcId: vpcId }));
+      const routeWhileAttaching = await failure(createRoute());
+      f.sim.clock.advance(f.service.world.networkDelays.vpnGateway);
+      await createRoute();
       const before = await route(f.ec2, rtb, '10.200.0.0/16');
 
       // Act
       await f.ec2.send(new DetachVpnGatewayCommand({ VpnGatewayId: vgw, VpcId: vpcId }));
       const detaching = (await f.ec2.send(new DescribeVpnGatewaysCommand({ VpnGatewayIds: [vgw] }))).VpnGateways![0]!;
-      f.sim.clock.advance(f.service.world.networkDelays.vpnGatewayDetach);
+      f.sim.clock.advance(f.service.world.networkDelays.vpnGateway);
       const detached = (await f.ec2.send(new DescribeVpnGatewaysCommand({ VpnGatewayIds: [vgw] }))).VpnGateways![0]!;
       const whileDetached = await route(f.ec2, rtb, '10.200.0.0/16');
       const twice = await failure(f.ec2.send(new DetachVpnGatewayCommand({ VpnGatewayId: vgw, VpcId: vpcId })));
       await f.ec2.send(new AttachVpnGatewayCommand({ VpnGatewayId: vgw, VpcId: vpcId }));
+      const whileReattaching = await route(f.ec2, rtb, '10.200.0.0/16');
+      f.sim.clock.advance(f.service.world.networkDelays.vpnGateway);
 
       // Assess
+      expect(attaching.VpcAttachment).toEqual({ VpcId: vpcId, State: 'attaching' });
+      expect(routeWhileAttaching.name).toBe('InvalidParameterValue');
       expect(before).toMatchObject({ GatewayId: vgw, State: 'active' });
       expect(detaching.VpcAttachments).toEqual([{ VpcId: vpcId, State: 'detaching' }]);
       expect(detached.VpcAttachments).toEqual([{ VpcId: vpcId, State: 'detached' }]);
       expect(whileDetached).toMatchObject({ GatewayId: vgw, State: 'blackhole' });
       expect(twice.name).toBe('InvalidVpnGatewayAttachment.NotFound');
+      expect(whileReattaching).toMatchObject({ GatewayId: vgw, State: 'blackhole' });
       expect(await route(f.ec2, rtb, '10.200.0.0/16')).toMatchObject({ GatewayId: vgw, State: 'active' });
     });
   });

@@ -34,15 +34,15 @@ export const DEFAULT_TRANSITION_DELAYS: TransitionDelays = { pending: 10_000, st
 export interface NetworkDelays {
   /** Transit Gateway VPC attachment pending -> available, and deleting -> deleted. */
   transitGatewayAttachment: number;
-  /** VGW detaching -> detached. */
-  vpnGatewayDetach: number;
+  /** VGW attaching -> attached, and detaching -> detached. */
+  vpnGateway: number;
   /** Peering connection provisioning -> active, and deleting -> deleted. */
   peering: number;
 }
 
 export const DEFAULT_NETWORK_DELAYS: NetworkDelays = {
   transitGatewayAttachment: 60_000,
-  vpnGatewayDetach: 10_000,
+  vpnGateway: 10_000,
   peering: 5_000,
 };
 

@@ -153,7 +153,7 @@ export const attachmentActions: Record<string, Ec2Action> = {
       );
     }
     attachment.state = 'detaching';
-    world.later(world.networkDelays.vpnGatewayDetach, () => {
+    world.later(world.networkDelays.vpnGateway, () => {
       attachment.state = 'detached';
     });
     return ok;
