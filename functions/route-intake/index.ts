@@ -6,6 +6,7 @@ import { logger } from '../commons/powertools.js';
 import { EVENT_MEMORY_SECONDS, routeConfig, stateTable } from '../commons/route-context.js';
 import type { IntakeOutput, RouteRequest } from '../commons/route-state.js';
 import { InvalidInputError } from '../core/routes/errors.js';
+import { primaryPathSignalIgnored } from '../core/routes/primary-path.js';
 import { parseTrigger, type Trigger } from '../core/triggers.js';
 
 const automatic: RouteRequest = { operation: null, dryRun: false, overrideBlastRadius: false };
@@ -42,19 +43,6 @@ function manualRequest(trigger: Extract<Trigger, { kind: 'manual' }>): RouteRequ
     };
   }
   return { ...base, operation: { kind: op.operation } };
-}
-
-/**
- * Why a primary-path signal is not ours: no primary path is configured, or a Network Manager change names
- * another Transit Gateway. An API call is always a reason to look (its parameters name attachments, not paths).
- */
-function ignorePrimaryPathSignal(trigger: Extract<Trigger, { kind: 'primary-path' }>): string | null {
-  const primary = routeConfig.primaryPath;
-  if (!primary) return `${trigger.name}: no primary path is configured`;
-  if (trigger.signal === 'network-manager' && !trigger.resources.some((arn) => arn.endsWith(`/${primary.id}`))) {
-    return `${trigger.name} concerns another transit gateway, not ${primary.id}`;
-  }
-  return null;
 }
 
 /**
@@ -105,7 +93,8 @@ export const handler = async (event: { input: unknown }): Promise<IntakeOutput> 
   if (trigger.kind === 'agent-report' && trigger.report.group !== routeConfig.group) {
     return { ...base, ignored: `report for group ${trigger.report.group}, not ${routeConfig.group}` };
   }
-  const primaryPathIgnored = trigger.kind === 'primary-path' ? ignorePrimaryPathSignal(trigger) : null;
+  const primaryPathIgnored =
+    trigger.kind === 'primary-path' ? primaryPathSignalIgnored(trigger, routeConfig.primaryPath) : null;
   if (primaryPathIgnored !== null) return { ...base, ignored: primaryPathIgnored };
   // Side by side: the replay record and the membership check (one round trip on the failover path).
   const [firstDelivery, member] = await Promise.all([

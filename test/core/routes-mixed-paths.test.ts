@@ -11,6 +11,7 @@ import {
   assessPrimaryPath,
   ConfigurationError,
   parseRouteConfig,
+  primaryPathSignalIgnored,
   reconcileRoutes,
   verifyRoutes,
   verifyRoutesOnPrimaryPath,
@@ -531,5 +532,45 @@ describe('primary path properties', () => {
       }),
       { numRuns: 1000 },
     );
+  });
+});
+
+describe('primaryPathSignalIgnored', () => {
+  const tgwArn = (id: string) => `arn:aws:ec2:eu-west-2:123456789012:transit-gateway/${id}`;
+  const primary = { kind: 'transit-gateway' as const, id: TGW };
+
+  it('ignores every signal when no primary path is configured', () => {
+    // Act
+    const ignored = primaryPathSignalIgnored({ signal: 'cloudtrail', name: 'DetachVpnGateway', resources: [] }, null);
+
+    // Assess
+    expect(ignored).toBe('DetachVpnGateway: no primary path is configured');
+  });
+
+  it('ignores a Network Manager change naming another Transit Gateway, not one naming ours', () => {
+    // Act
+    const other = primaryPathSignalIgnored(
+      { signal: 'network-manager', name: 'VPC-ATTACHMENT-DELETED', resources: [tgwArn('tgw-0000000000000000b')] },
+      primary,
+    );
+    const ours = primaryPathSignalIgnored(
+      { signal: 'network-manager', name: 'VPC-ATTACHMENT-DELETED', resources: [tgwArn(TGW)] },
+      primary,
+    );
+
+    // Assess
+    expect(other).toBe(`VPC-ATTACHMENT-DELETED concerns another transit gateway, not ${TGW}`);
+    expect(ours).toBeNull();
+  });
+
+  it('always looks after an API call, whose parameters name attachments rather than paths', () => {
+    // Act
+    const ignored = primaryPathSignalIgnored(
+      { signal: 'cloudtrail', name: 'DeleteTransitGatewayVpcAttachment', resources: [] },
+      primary,
+    );
+
+    // Assess
+    expect(ignored).toBeNull();
   });
 });

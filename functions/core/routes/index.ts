@@ -23,6 +23,7 @@ export {
   gatewayOperation,
   type PathChoice,
   type PathRequest,
+  primaryPathSignalIgnored,
 } from './primary-path.js';
 export { type ReconcileRequest, type RouteReconciliation, reconcileRoutes } from './reconcile.js';
 export { identifyAction, planRouteChanges } from './route-plan.js';

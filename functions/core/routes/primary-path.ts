@@ -297,3 +297,19 @@ export function gatewayOperation(
   if (operation?.kind === 'failback' && health.verdict === 'usable') return undefined;
   return operation;
 }
+
+/**
+ * Why a primary-path signal (a Network Manager change, an API call CloudTrail recorded) does not concern this
+ * group, or null: no primary path is configured, or a Network Manager change names another Transit Gateway. An
+ * API call is always worth a look (its parameters name attachments, not paths), and the run observes anyway.
+ */
+export function primaryPathSignalIgnored(
+  signal: { signal: 'network-manager' | 'cloudtrail'; name: string; resources: string[] },
+  primary: PrimaryPath | null | undefined,
+): string | null {
+  if (!primary) return `${signal.name}: no primary path is configured`;
+  if (signal.signal === 'network-manager' && !signal.resources.some((arn) => arn.endsWith(`/${primary.id}`))) {
+    return `${signal.name} concerns another transit gateway, not ${primary.id}`;
+  }
+  return null;
+}
