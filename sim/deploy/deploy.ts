@@ -7,7 +7,7 @@ import { SIM_ACCOUNT_ID, SIM_DEFAULT_REGION } from '../core/service.js';
 import { readCfnTemplate } from './cfn-yaml.js';
 import { DeployError, evaluateCondition, type ResolveScope, referencesIn, resolveValue } from './intrinsics.js';
 import { DEPLOYERS } from './resources/index.js';
-import type { DeployedStack, LocalDeployOptions, Resource } from './stack.js';
+import { type DeployedStack, type LocalDeployOptions, mergeGlobals, type Resource } from './stack.js';
 
 export { DeployError } from './intrinsics.js';
 export type { DeployedResource, DeployedStack, LocalDeployOptions } from './stack.js';
@@ -35,6 +35,7 @@ export async function deployTemplate(options: LocalDeployOptions): Promise<Deplo
     resources: {},
     declared: new Set(Object.keys(resources)),
   };
+  checkRules(template, scope, templatePath);
   for (const [name, expr] of Object.entries((template.Conditions ?? {}) as Record<string, unknown>)) {
     scope.conditions[name] = evaluateCondition(expr, scope, `${templatePath}: Conditions.${name}`);
   }
@@ -106,6 +107,29 @@ export async function deployTemplate(options: LocalDeployOptions): Promise<Deplo
   return stack;
 }
 
+type Rule = { RuleCondition?: unknown; Assertions?: { Assert?: unknown; AssertDescription?: string }[] };
+
+/**
+ * The template's Rules, as CloudFormation checks them before creating anything: an assertion that
+ * does not hold (when its rule's RuleCondition does) fails the deploy with its AssertDescription.
+ * Assertions are evaluated with the condition functions over parameters (Fn::Equals, Fn::Not,
+ * Fn::And, Fn::Or, Ref); the rule-only functions (Fn::Contains, Fn::EachMemberEquals, ...) fail,
+ * naming the rule.
+ */
+function checkRules(template: Record<string, unknown>, scope: ResolveScope, file: string): void {
+  for (const [name, rule] of Object.entries((template.Rules ?? {}) as Record<string, Rule>)) {
+    const where = `${file}: Rules.${name}`;
+    if (rule.RuleCondition !== undefined && !evaluateCondition(rule.RuleCondition, scope, `${where}.RuleCondition`)) {
+      continue;
+    }
+    for (const [index, assertion] of (rule.Assertions ?? []).entries()) {
+      if (!evaluateCondition(assertion.Assert, scope, `${where}.Assertions[${index}]`)) {
+        throw new DeployError(`${where}: ${assertion.AssertDescription ?? 'assertion failed'}`);
+      }
+    }
+  }
+}
+
 /** Template parameters with defaults and overrides, checked against their declared constraints. */
 function resolveParameters(
   template: Record<string, unknown>,
@@ -121,6 +145,8 @@ function resolveParameters(
       AllowedPattern?: string;
       MinValue?: number;
       MaxValue?: number;
+      MinLength?: number;
+      MaxLength?: number;
     }
   >;
   for (const name of Object.keys(overrides)) {
@@ -144,6 +170,16 @@ function resolveParameters(
     }
     if (spec.AllowedValues && !spec.AllowedValues.map(String).includes(raw)) {
       throw new DeployError(`${file}: parameter ${name} must be one of ${spec.AllowedValues.join(', ')}, got '${raw}'`);
+    }
+    if (spec.MaxLength !== undefined && raw.length > spec.MaxLength) {
+      throw new DeployError(
+        `${file}: parameter ${name} must contain at most ${spec.MaxLength} characters, got ${raw.length}`,
+      );
+    }
+    if (spec.MinLength !== undefined && raw.length < spec.MinLength) {
+      throw new DeployError(
+        `${file}: parameter ${name} must contain at least ${spec.MinLength} characters, got ${raw.length}`,
+      );
     }
     if (spec.AllowedPattern && !new RegExp(`^(?:${spec.AllowedPattern})$`).test(raw)) {
       throw new DeployError(`${file}: parameter ${name} does not match ${spec.AllowedPattern}: '${raw}'`);
@@ -175,7 +211,7 @@ function deployOrder(resources: Record<string, Resource>, globals: Record<string
     // A function also depends on what Globals.Function references (its shared environment).
     const properties =
       resource.Type === 'AWS::Serverless::Function'
-        ? { ...globals, ...resource.Properties }
+        ? mergeGlobals(globals, resource.Properties ?? {})
         : (resource.Properties ?? {});
     for (const [key, value] of Object.entries(properties)) {
       for (const dep of referencesIn(value)) if (!deps.has(dep)) deps.set(dep, `Properties.${key}`);

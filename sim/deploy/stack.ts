@@ -4,6 +4,7 @@ import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { SimServer } from '../server.js';
+import type { FunctionArtifact } from './artifacts.js';
 import { DeployError, type ResolveScope } from './intrinsics.js';
 
 export type Resource = {
@@ -31,6 +32,8 @@ export interface DeployedStack {
   physical: Record<string, string>;
   /** Function logical id -> its entry point, and function name -> logical id, to name a failing handler's file. */
   entryPoints: Record<string, string>;
+  /** Where the functions' code came from: sam build's artifacts (.aws-sam/build) or the project's bundler. */
+  artifacts?: FunctionArtifact['origin'];
   functionLogicalIds: Record<string, string>;
   /** Rules created from the template (name -> the logical id and event of its origin). */
   rules: { name: string; origin: string; target: string; pattern?: unknown; schedule?: string }[];
@@ -43,7 +46,10 @@ export interface LocalDeployOptions {
   sim: SimServer;
   stackName?: string;
   parameterOverrides?: Record<string, string>;
-  /** Where function bundles are written; a folder under the OS temp dir by default. */
+  /**
+   * Where the project's bundler writes the functions; given, it is used even when sam build's
+   * artifacts exist. Without it: .aws-sam/build when present, else a folder per process under dist/.
+   */
   bundleDir?: string;
 }
 
@@ -96,4 +102,18 @@ export function rejectUnknown(properties: Record<string, unknown>, known: Set<st
 export function withoutEvents(properties: Record<string, unknown>): Record<string, unknown> {
   const { Events: _events, Policies: _policies, ...rest } = properties;
   return rest;
+}
+
+/** A function's properties with Globals.Function under them, environment variables merged as SAM merges them. */
+export function mergeGlobals(
+  globals: Record<string, unknown>,
+  properties: Record<string, unknown>,
+): Record<string, unknown> {
+  const merged: Record<string, unknown> = { ...globals, ...properties };
+  const env = (x: unknown) =>
+    ((x as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {}) as Record<string, unknown>;
+  if (globals.Environment || properties.Environment) {
+    merged.Environment = { Variables: { ...env(globals.Environment), ...env(properties.Environment) } };
+  }
+  return merged;
 }

@@ -116,7 +116,7 @@ describe('drill command', () => {
     // Assess
     expect(run.code).toBe(2);
     expect(run.stderr).toContain(
-      `drill: ${bad}/broken-template.yaml: Resources.WorkQueue: resource type AWS::SQS::Queue is not supported`,
+      `drill: ${bad}/broken-template.yaml: Resources.WorkBucket: resource type AWS::S3::Bucket is not supported`,
     );
   });
   it('exits 2 naming an option it does not know, with the usage, before starting anything', async () => {

@@ -11,6 +11,9 @@ export const NOT_SIMULATED = new Set([
   'AWS::EC2::SecurityGroupEgress',
   'AWS::EC2::SecurityGroupIngress',
   'AWS::SNS::TopicPolicy',
+  'AWS::KMS::Key',
+  'AWS::SQS::Queue',
+  'AWS::SQS::QueuePolicy',
   'AWS::SNS::Subscription',
   'AWS::Lambda::Permission',
 ]);
@@ -28,11 +31,15 @@ export async function recordDeclaredOnly({
   properties,
   record,
 }: ResourceDeployment): Promise<void> {
-  const name = physicalName(scope.stackName, logicalId);
+  const queue = resource.Type === 'AWS::SQS::Queue';
+  const name = physicalName(scope.stackName, logicalId, queue ? 80 : 255);
   if (resource.Type === 'AWS::CloudWatch::Alarm') stack.alarms[logicalId] = properties();
-  record(
-    name,
-    { Arn: `arn:aws:local:${scope.region}:${scope.accountId}:${logicalId}/${name}`, GroupId: `sg-${name}` },
-    false,
-  );
+  const attributes: Record<string, string> = queue
+    ? {
+        Arn: `arn:aws:sqs:${scope.region}:${scope.accountId}:${name}`,
+        QueueName: name,
+        QueueUrl: `https://sqs.${scope.region}.amazonaws.com/${scope.accountId}/${name}`,
+      }
+    : { Arn: `arn:aws:local:${scope.region}:${scope.accountId}:${logicalId}/${name}`, GroupId: `sg-${name}` };
+  record(queue ? attributes.QueueUrl! : name, attributes, false);
 }

@@ -2,10 +2,10 @@ import { createHash } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { bundleFunctions, type FunctionBundle } from '../../../scripts/bundle.js';
 import type { ExecutionEnvironments, LambdaHandler, LambdaService } from '../../services/lambda/service.js';
+import { bundledArtifacts, type FunctionArtifact, samBuildArtifacts } from '../artifacts.js';
 import { DeployError, resolveValue } from '../intrinsics.js';
-import { physicalName, type ResourceDeployment, rejectUnknown, withoutEvents } from '../stack.js';
+import { mergeGlobals, physicalName, type ResourceDeployment, rejectUnknown, withoutEvents } from '../stack.js';
 import { createEventSources } from './event-sources.js';
 
 /** Properties of a function the local deploy reads, or knowingly accepts without simulating. */
@@ -43,16 +43,22 @@ function bundleDirFor(templatePath: string): string {
   return dir;
 }
 
-const bundleCache = new Map<string, Promise<Map<string, FunctionBundle>>>();
+const bundleCache = new Map<string, Promise<Map<string, FunctionArtifact>>>();
 
-/** The template's function bundles, built once per process and template (each deploy still cold-starts them). */
-function bundlesOf(templatePath: string, bundleDir?: string): Promise<Map<string, FunctionBundle>> {
+/**
+ * What each function runs, as a deploy would: sam build's artifacts when .aws-sam/build is present
+ * (and no bundleDir is asked for), else the project's bundles, built once per process and template
+ * (each deploy still cold-starts them).
+ */
+function artifactsOf(templatePath: string, bundleDir?: string): Promise<Map<string, FunctionArtifact>> {
+  if (!bundleDir) {
+    const built = samBuildArtifacts(templatePath);
+    if (built) return Promise.resolve(built);
+  }
   const key = `${resolve(templatePath)}\0${bundleDir ?? ''}`;
   let bundles = bundleCache.get(key);
   if (!bundles) {
-    bundles = bundleFunctions(templatePath, bundleDir ?? bundleDirFor(templatePath)).then(
-      (list) => new Map(list.map((b) => [b.name, b])),
-    );
+    bundles = bundledArtifacts(templatePath, bundleDir ?? bundleDirFor(templatePath));
     bundleCache.set(key, bundles);
     bundles.catch(() => bundleCache.delete(key));
   }
@@ -75,9 +81,10 @@ export async function deployFunction({
 }: ResourceDeployment): Promise<void> {
   const lambda = sim.service<LambdaService>('lambda');
   rejectUnknown(resource.Properties ?? {}, FUNCTION_PROPERTIES, where);
-  const bundles = await bundlesOf(templatePath, options.bundleDir);
-  const bundle = bundles.get(logicalId);
-  if (!bundle) throw new DeployError(`${where}: Metadata.BuildMethod must be esbuild with EntryPoints`);
+  const artifacts = await artifactsOf(templatePath, options.bundleDir);
+  const artifact = artifacts.get(logicalId);
+  if (!artifact) throw new DeployError(`${where}: Metadata.BuildMethod must be esbuild with EntryPoints`);
+  stack.artifacts = artifact.origin;
   const merged = mergeGlobals(globals, resource.Properties ?? {});
   const p = resolveValue(withoutEvents(merged), scope, `${where}.Properties`) as Record<string, unknown>;
   const functionName = (p.FunctionName as string | undefined) ?? physicalName(scope.stackName, logicalId, 64);
@@ -85,25 +92,15 @@ export async function deployFunction({
     {}) as Record<string, unknown>;
   const arn = lambda.register({
     name: functionName,
-    handler: bundleEnvironments(bundle, logicalId),
+    handler: artifactEnvironments(artifact),
     environment: Object.fromEntries(Object.entries(environment).map(([k, v]) => [k, String(v)])),
     timeoutSec: Number(p.Timeout ?? 3),
     memoryMb: Number(p.MemorySize ?? 128),
   });
   record(functionName, { Arn: arn });
-  stack.entryPoints[logicalId] = bundle.entryPoint;
+  stack.entryPoints[logicalId] = artifact.entryPoint;
   stack.functionLogicalIds[functionName] = logicalId;
   await createEventSources(logicalId, arn, merged.Events, scope, stack, clients.events, where);
-}
-
-function mergeGlobals(globals: Record<string, unknown>, properties: Record<string, unknown>): Record<string, unknown> {
-  const merged: Record<string, unknown> = { ...globals, ...properties };
-  const env = (x: unknown) =>
-    ((x as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {}) as Record<string, unknown>;
-  if (globals.Environment || properties.Environment) {
-    merged.Environment = { Variables: { ...env(globals.Environment), ...env(properties.Environment) } };
-  }
-  return merged;
 }
 
 let deployments = 0;
@@ -114,16 +111,22 @@ let deployments = 0;
  * at import), so concurrent invocations never share SDK clients, retry quotas or module state, and a
  * new deployment starts from cold.
  */
-function bundleEnvironments(bundle: FunctionBundle, logicalId: string): ExecutionEnvironments {
+function artifactEnvironments(artifact: FunctionArtifact): ExecutionEnvironments {
   const deployment = ++deployments;
-  const exportName = bundle.handler.slice(bundle.handler.lastIndexOf('.') + 1);
   const idle: LambdaHandler[] = [];
   let environments = 0;
   const coldStart = async (): Promise<LambdaHandler> => {
-    const url = `${pathToFileURL(bundle.outFile).href}?function=${logicalId}&deployment=${deployment}&environment=${++environments}`;
+    const url = `${pathToFileURL(artifact.file).href}?function=${artifact.logicalId}&deployment=${deployment}&environment=${++environments}`;
     const mod = (await import(url)) as Record<string, unknown>;
-    const handler = mod[exportName];
-    if (typeof handler !== 'function') throw new DeployError(`${bundle.outFile} exports no function ${exportName}`);
+    const handler = artifact.exportPath.reduce<unknown>(
+      (value, key) => (value as Record<string, unknown> | undefined)?.[key],
+      mod,
+    );
+    if (typeof handler !== 'function') {
+      throw new DeployError(
+        `${artifact.file}: Handler ${artifact.handler} is undefined or not exported (Runtime.HandlerNotFound)`,
+      );
+    }
     return handler as LambdaHandler;
   };
   return {

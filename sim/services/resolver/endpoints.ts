@@ -22,6 +22,13 @@ export function createEndpoint(store: ResolverStore, p: Params, ctx: Ctx): Resol
   const securityGroupIds = stringList(p, 'SecurityGroupIds');
   const bad = securityGroupIds.find((id) => !/^sg-[0-9a-f]{8,17}$/.test(id));
   if (bad) throw invalidParameter(`The security group '${bad}' does not exist`);
+  // A well-formed id of a group that does not exist: moto answers ResourceNotFoundException (AWS's
+  // answer is not documented; inferred).
+  const unknownGroup = store.options.securityGroupExists
+    ? securityGroupIds.find((id) => !store.options.securityGroupExists?.(id))
+    : undefined;
+  if (unknownGroup)
+    throw new AwsError('ResourceNotFoundException', `The security group '${unknownGroup}' does not exist`);
   const endpointType =
     p.ResolverEndpointType === undefined
       ? 'IPV4'

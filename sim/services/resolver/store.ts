@@ -7,6 +7,8 @@ import type { ResolverRule, ResolverRuleAssociation, Stored, StoredEndpoint, Tag
 export interface ResolverServiceOptions {
   /** Whether a VPC exists (AssociateResolverRule); by default any well-formed `vpc-` id does. */
   vpcExists?: (vpcId: string) => boolean;
+  /** Whether an EC2 security group exists; CreateResolverEndpoint refuses one that does not. */
+  securityGroupExists?: (groupId: string) => boolean;
   /** The VPC of a subnet (CreateResolverEndpoint's HostVPCId); by default one derived from the subnet id. */
   subnetVpcId?: (subnetId: string) => string | undefined;
   /**
