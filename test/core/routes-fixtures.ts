@@ -65,6 +65,7 @@ export function upReport(name: string, overrides: Partial<AgentReport> = {}): Ag
     ],
     bgp: 'up',
     reportedAt: at(-30),
+    receivedAt: at(-30),
     ...overrides,
   };
 }

@@ -70,6 +70,7 @@ const reportArb = (instanceId: string): fc.Arbitrary<AgentReport> =>
     ),
     bgp: weighted<AgentReport['bgp']>(['up', 8], ['down', 1], ['unknown', 1]),
     reportedAt: offset(200),
+    receivedAt: offset(200),
   });
 
 /** Where an ENI is: attached to its own instance, detached, elsewhere, or gone. */

@@ -51,8 +51,9 @@ function freshReport(
 ): { report: AgentReport } | { missing: string } {
   const report = observation.agentReports.find((candidate) => candidate.instanceId === member.instanceId);
   if (report === undefined) return { missing: 'no agent report' };
+  // Counted from when the product received it: a gateway clock running ahead or behind changes nothing.
   const ageSeconds =
-    (instantMs('now', observation.now) - instantMs('agentReports.reportedAt', report.reportedAt)) / 1000;
+    (instantMs('now', observation.now) - instantMs('agentReports.receivedAt', report.receivedAt)) / 1000;
   if (ageSeconds > config.agentStaleAfterSeconds) {
     return { missing: `agent report stale (${Math.round(ageSeconds)} s old)` };
   }

@@ -82,8 +82,10 @@ export interface AgentReport {
   instanceId: string;
   tunnels: TunnelReport[];
   bgp: 'up' | 'down' | 'unknown';
-  /** ISO-8601 time the agent sent the report. */
+  /** ISO-8601 time the agent sent the report, by the gateway's clock (shown, never trusted). */
   reportedAt: string;
+  /** ISO-8601 time the product received the report: freshness is judged by it. */
+  receivedAt: string;
 }
 
 /** EC2 route state. */
