@@ -373,7 +373,3 @@ describe('the gateway agent', () => {
     expect(failure?.stderr).toContain("CGW_TUNNELS: '1;rm' may hold only letters, digits");
   });
 });
-
-function readdirEmpty(dir: string): boolean {
-  return execFileSync('/bin/ls', ['-A', dir]).toString().trim() === '';
-}
