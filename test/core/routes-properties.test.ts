@@ -115,11 +115,20 @@ const configArb: fc.Arbitrary<RouteConfig> = fc
     destinations: nonEmptySubset(DESTINATIONS),
     requireAgentReports: fc.boolean(),
     confirmationDelaySeconds: fc.constantFrom(0, 60, 60, 60),
+    corroboratedConfirmationSeconds: fc.constantFrom(0, 4),
     cooldownSeconds: fc.constantFrom(0, 300, 300),
     failback: fc.record({ mode: fc.constantFrom('automatic', 'manual'), stableSeconds: fc.constantFrom(0, 600) }),
     eip: fc.constantFrom<RouteConfig['eip']>({ mode: 'off' }, { mode: 'keep-on-active', allocationId: ALLOCATION }),
   })
-  .map((overrides) => testConfig(overrides));
+  .map((overrides) =>
+    testConfig({
+      ...overrides,
+      corroboratedConfirmationSeconds: Math.min(
+        overrides.corroboratedConfirmationSeconds,
+        overrides.confirmationDelaySeconds,
+      ),
+    }),
+  );
 
 const observationArb: fc.Arbitrary<RouteObservation> = fc
   .uniqueArray(fc.constantFrom(...NAMES), { minLength: 1, maxLength: 4 })

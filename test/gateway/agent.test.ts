@@ -129,6 +129,7 @@ function startGateway(env: Record<string, string> = {}, previous?: Gateway): Gat
       CGW_HEARTBEAT_SECONDS: '3600',
       CGW_POLL_SECONDS: '0.2',
       CGW_MAX_BACKOFF_SECONDS: '1',
+      CGW_BGP_SETTLE_SECONDS: '0',
       ...env,
     },
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -173,6 +174,7 @@ function calls(gw: Gateway, kind: 'sent' | 'failed' = 'sent'): Sent[] {
       };
     });
 }
+const firstTunnel = (report: Record<string, unknown>) => (report.tunnels as { status: string }[])[0]?.status;
 const reports = (gw: Gateway) => calls(gw).flatMap((call) => call.entries.map((entry) => entry.detail));
 
 async function until<T>(what: string, gw: Gateway, probe: () => T | undefined | false): Promise<T> {
@@ -282,6 +284,22 @@ describe('the gateway agent', () => {
       { name: 'Tunnel1', status: 'up' },
       { name: 'Tunnel2', status: 'up' },
     ]);
+  });
+
+  it('reports BGP unknown, not down, while the sessions settle after a tunnel came up (a charon restart)', async () => {
+    // Prepare: both tunnels down, BGP down.
+    const gw = startGateway({ CGW_BGP_SETTLE_SECONDS: '60' });
+    writeFileSync(join(gw.dir, 'sas.txt'), '');
+    writeFileSync(join(gw.dir, 'bgp.json'), bgpJson('Active', 'Active'));
+    await until('the down report', gw, () => reports(gw).find((r) => firstTunnel(r) === 'down'));
+
+    // Act: the tunnels come back; BGP is still connecting.
+    hook(gw, 'up-client', 'Tunnel1');
+    writeFileSync(join(gw.dir, 'sas.txt'), SAS_UP);
+    const back = await until('the up report', gw, () => reports(gw).find((r) => firstTunnel(r) === 'up'));
+
+    // Assess
+    expect(back).toMatchObject({ bgp: 'unknown', reason: 'updown' });
   });
 
   it('with BFD on, counts a neighbour whose BFD session is down as down', async () => {

@@ -70,7 +70,15 @@ export function assessMember(member: GatewayMember, observation: RouteObservatio
     ...('report' in fresh ? agentSoftFailures(fresh.report) : config.requireAgentReports ? [fresh.missing] : []),
   ];
   const verdict: HealthVerdict = dead.length > 0 ? 'dead' : soft.length > 0 ? 'soft-failed' : 'healthy';
-  return { instanceId: member.instanceId, verdict, grade, priority: member.priority, reasons: [...dead, ...soft] };
+  const health: MemberHealth = {
+    instanceId: member.instanceId,
+    verdict,
+    grade,
+    priority: member.priority,
+    reasons: [...dead, ...soft],
+  };
+  if ('report' in fresh && agentSoftFailures(fresh.report).length > 0) health.agentReportsFailure = true;
+  return health;
 }
 
 /** Judges every member of the group, in observation order. */
