@@ -563,6 +563,13 @@ export async function runLab(options: LabOptions = {}): Promise<LabResult> {
 
     for (const fault of wanted) {
       const timeline = fault === wanted[0] ? [setup] : [];
+      // Each fault starts from the same place: routes on cgw-a (a failed fault may have left them elsewhere).
+      if (!(await lab.routeTargets()).every((t) => t === 'eni:cgw-a:active')) {
+        await lab.reportedFullyUp('cgw-a');
+        await lab.operatorFailback();
+        await lab.routesOn('cgw-a');
+        timeline.push(await lab.timeline('routes put back on cgw-a by an operator failback'));
+      }
       const since = sim.log.mark();
       const faultAt = performance.now();
       timeline.push(await lab.timeline(await fault.play(lab)));
