@@ -299,6 +299,20 @@ class Lab {
       }));
   }
 
+  /** The reasons of the last executions' decisions, newest first (to explain a failed expectation). */
+  async lastDecisions(count: number): Promise<string> {
+    const { executions } = await this.world.call('sfn:ListExecutions', {
+      stateMachineArn: this.world.stateMachineArn('RouteReconcilerStateMachine'),
+    });
+    const reasons: string[] = [];
+    for (const execution of executions.slice(0, count)) {
+      const { output } = await this.world.call('sfn:DescribeExecution', { executionArn: execution.executionArn });
+      const parsed = output ? JSON.parse(output) : {};
+      reasons.push(`${parsed.decision?.reason ?? parsed.ignored ?? execution.status}`);
+    }
+    return reasons.join(' | ');
+  }
+
   async operatorFailback(): Promise<void> {
     await this.world.call('sfn:StartExecution', {
       stateMachineArn: this.world.stateMachineArn('RouteReconcilerStateMachine'),
@@ -491,13 +505,27 @@ export const FAULTS: Fault[] = [
     },
     async expect(lab, since) {
       const expectations: ExpectationResult[] = [];
-      await waitFor('cgw-a2 running', () => true, 1000);
-      await lab.world.call('sfn:StartExecution', {
+      // EC2 takes a while to start it (pending, then running); a pending member is not healthy.
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        const { Reservations } = await lab.world.call('ec2:DescribeInstances', {
+          InstanceIds: [lab.world.ref('instance', 'cgw-a2')],
+        });
+        if (Reservations[0].Instances[0].State.Name === 'running') break;
+        if (Date.now() > deadline) throw new Error('cgw-a2 not running after 60 s');
+        await new Promise((done) => setTimeout(done, 200));
+      }
+      const { executionArn } = await lab.world.call('sfn:StartExecution', {
         stateMachineArn: lab.world.stateMachineArn('RouteReconcilerStateMachine'),
         input: JSON.stringify({ operation: 'sweep', requestedBy: 'lab' }),
       });
-      const sweepDeadline = Date.now() + 5000;
-      await waitFor('a sweep', () => Date.now() > sweepDeadline, 10_000);
+      const sweepDeadline = Date.now() + 60_000;
+      for (;;) {
+        const { status } = await lab.world.call('sfn:DescribeExecution', { executionArn });
+        if (status !== 'RUNNING') break;
+        if (Date.now() > sweepDeadline) throw new Error('the sweep did not finish within 60 s');
+        await new Promise((done) => setTimeout(done, 200));
+      }
       expectations.push(
         ok(
           'no route moved to cgw-a2 before its agent reported',
@@ -518,6 +546,7 @@ export const FAULTS: Fault[] = [
       let error = '';
       await lab.routesOn('cgw-a2').catch((err: Error) => (error = err.message));
       const changes = lab.routeChanges(since);
+      if (error) error += ` (last decisions: ${await lab.lastDecisions(3)})`;
       expectations.push(ok('every managed route active -> eni:cgw-a2', error === '', error));
       expectations.push(
         ok(
