@@ -379,7 +379,7 @@ async function staysOnA(lab: Lab, since: number): Promise<{ expectations: Expect
   let error = '';
   await lab.reportedFullyUp('cgw-a').catch((err: Error) => (error = err.message));
   // Past the corroborated confirmation window (4 s) and the executions it started.
-  const settleUntil = Date.now() + 8000;
+  const settleUntil = Date.now() + 6000;
   await waitFor('the confirmation window to pass', () => Date.now() > settleUntil, 20_000);
   const changes = lab.routeChanges(since);
   const targets = await lab.routeTargets();
