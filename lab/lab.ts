@@ -32,6 +32,8 @@ export interface FaultResult {
   ok: boolean;
   /** Seconds from the fault to the last managed route switched, for faults that switch. */
   faultToRouteSeconds?: number;
+  /** Seconds from the fault to the first agent report the simulated account received after it. */
+  faultToReportSeconds?: number;
   expectations: ExpectationResult[];
   rendered: string;
 }
@@ -51,6 +53,8 @@ export interface LabOptions {
   log?: (text: string) => void;
   /** Keep the lab's folder (configuration and daemon logs) after the run. */
   keep?: boolean;
+  /** How the agents send: the AWS CLI v2 (default) or curl's SigV4. */
+  sender?: 'cli' | 'curl';
 }
 
 /** Keeps simulated time in step with wall-clock time (agents stamp reports with the real clock). */
@@ -157,6 +161,7 @@ class Lab {
   constructor(
     readonly sim: SimAccount,
     dir: string,
+    readonly sender: 'cli' | 'curl' = 'cli',
   ) {
     this.processes = new LabProcesses(dir);
   }
@@ -221,6 +226,7 @@ class Lab {
         CGW_IMDS: `http://${mgmtRoot}:${imdsPort}`,
         CGW_ENDPOINT_URL: `http://${mgmtRoot}:4566`,
         CGW_AWS: '/usr/bin/aws',
+        CGW_SENDER: this.sender,
         AWS_EC2_METADATA_DISABLED: 'true',
         AWS_CONFIG_FILE: '/nonexistent',
         AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
@@ -286,6 +292,30 @@ class Lab {
         throw new Error(`${instanceName} not reported fully up after ${timeoutMs / 1000} s: ${JSON.stringify(report)}`);
       await new Promise((done) => setTimeout(done, 100));
     }
+  }
+
+  /** When the first agent report of a failure of `instance` (tunnels or BGP down) since a mark was answered. */
+  firstFailureReportAt(since: number, instance: string): number | undefined {
+    const instanceId = this.world.ref('instance', instance);
+    const reportsFailure = (entry: { Detail?: string }) => {
+      try {
+        const detail = JSON.parse(entry.Detail ?? '{}') as {
+          instanceId?: string;
+          bgp?: string;
+          tunnels?: { status: string }[];
+        };
+        return (
+          detail.instanceId === instanceId &&
+          (detail.bgp === 'down' || (detail.tunnels ?? []).some((t) => t.status === 'down'))
+        );
+      } catch {
+        return false;
+      }
+    };
+    return this.sim.log
+      .all({ since, service: 'events', action: 'PutEvents' })
+      .find((r) => !r.byDrill && ((r.params as { Entries?: { Detail?: string }[] }).Entries ?? []).some(reportsFailure))
+      ?.end;
   }
 
   /** ReplaceRoute/CreateRoute calls by the product since a request-log mark, with their wall-clock time. */
@@ -569,7 +599,7 @@ export async function runLab(options: LabOptions = {}): Promise<LabResult> {
   removeLeftovers();
   const dir = mkdtempSync(join(tmpdir(), 'cgwlab-'));
   const sim = await startSim();
-  const lab = new Lab(sim, dir);
+  const lab = new Lab(sim, dir, options.sender);
   const result: LabResult = { ok: false, faults: [], seconds: 0, setupSeconds: 0 };
   const wanted = FAULTS.filter((f) => !options.only?.length || options.only.includes(f.name));
   try {
@@ -612,8 +642,17 @@ export async function runLab(options: LabOptions = {}): Promise<LabResult> {
         rendered: '',
         ...(switchedAt !== undefined ? { faultToRouteSeconds: (switchedAt - faultAt) / 1000 } : {}),
       };
+      const reportAt = lab.firstFailureReportAt(since, 'cgw-a');
+      if (switchedAt !== undefined && reportAt !== undefined)
+        faultResult.faultToReportSeconds = (reportAt - faultAt) / 1000;
       if (faultResult.faultToRouteSeconds !== undefined) {
-        expectations.push(ok(`fault to last route switched: ${faultResult.faultToRouteSeconds.toFixed(1)} s`, true));
+        const split =
+          faultResult.faultToReportSeconds === undefined
+            ? ''
+            : ` (the agent's first report received after ${faultResult.faultToReportSeconds.toFixed(1)} s)`;
+        expectations.push(
+          ok(`fault to last route switched: ${faultResult.faultToRouteSeconds.toFixed(1)} s${split}`, true),
+        );
       }
       if (fault.restore) timeline.push(await lab.timeline(await fault.restore(lab)));
       const scenario: ScenarioResult = {

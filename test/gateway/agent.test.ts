@@ -39,6 +39,19 @@ beforeAll(async () => {
     const answers: Record<string, string> = {
       '/latest/meta-data/instance-id': INSTANCE,
       '/latest/meta-data/placement/region': 'eu-west-2',
+      '/latest/meta-data/iam/security-credentials/': 'gateway-role',
+      '/latest/meta-data/iam/security-credentials/gateway-role': JSON.stringify(
+        {
+          Code: 'Success',
+          Type: 'AWS-HMAC',
+          AccessKeyId: 'ASIAROLEKEY',
+          SecretAccessKey: 'role-secret',
+          Token: 'role-session-token',
+          Expiration: '2030-01-01T00:00:00Z',
+        },
+        null,
+        2,
+      ),
     };
     const answer = answers[req.url ?? ''];
     res.statusCode = answer === undefined ? 404 : 200;
@@ -374,6 +387,43 @@ describe('the gateway agent', () => {
 
     // Assess
     expect(report).toMatchObject({ sequence: 2, reason: 'heartbeat' });
+  });
+
+  it('sends with curl SigV4 when asked, signed with the instance role from IMDSv2', async () => {
+    // Prepare: an EventBridge stand-in that records what it is sent.
+    const received: { target: string; auth: string; token: string; body: string }[] = [];
+    const events = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      req.on('end', () => {
+        received.push({
+          target: String(req.headers['x-amz-target']),
+          auth: String(req.headers.authorization),
+          token: String(req.headers['x-amz-security-token']),
+          body,
+        });
+        res.setHeader('content-type', 'application/x-amz-json-1.1');
+        res.end(JSON.stringify({ FailedEntryCount: 0, Entries: [{ EventId: 'e-1' }] }));
+      });
+    });
+    await new Promise<void>((done) => events.listen(0, '127.0.0.1', done));
+    const endpoint = `http://127.0.0.1:${(events.address() as AddressInfo).port}`;
+
+    // Act
+    const gw = startGateway({ CGW_SENDER: 'curl', CGW_ENDPOINT_URL: endpoint });
+    await until('the boot report over curl', gw, () => received.length >= 1);
+    await new Promise<void>((done) => events.close(() => done()));
+
+    // Assess
+    const [request] = received;
+    expect(request!.target).toBe('AWSEvents.PutEvents');
+    expect(request!.auth).toMatch(/^AWS4-HMAC-SHA256 Credential=ASIAROLEKEY\/\d{8}\/eu-west-2\/events\/aws4_request, /);
+    expect(request!.token).toBe('role-session-token');
+    expect(request!.auth).toContain('SignedHeaders=content-type;host;x-amz-date;x-amz-security-token;x-amz-target,');
+    const entry = JSON.parse(request!.body).Entries[0];
+    expect(entry).toMatchObject({ Source: 'cgw-autopilot.agent', DetailType: 'Gateway Tunnel State' });
+    expect(JSON.parse(entry.Detail)).toMatchObject({ instanceId: INSTANCE, sequence: 1, reason: 'boot' });
+    await until('the report to leave the spool', gw, () => gw.stderr.join('').includes('sent report(s) 1'));
   });
 
   it('refuses to start on a bad setting, naming it', () => {
