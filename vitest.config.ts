@@ -2,11 +2,12 @@ import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 /**
- * Three tiers, all run by `npm test` (sharing its workers) and one at a time by `npm run test:<tier>`:
+ * Four tiers, all run by `npm test` (sharing its workers) and one at a time by `npm run test:<tier>`:
  * - unit: the pure core, the adapters, the handlers and the template, in seconds;
  * - sim: the simulated account speaks AWS as AWS documents it (its services, DNS server and local deploy);
- * - e2e: the real state machines over the real handlers, the drills and the command lines; any test
- *   folder not listed in the other two lands here, so a new one runs until it is given its tier.
+ * - e2e: the real state machines over the real handlers, the drills, the command lines and the gateway
+ *   agent; any test folder not listed in another tier lands here, so a new one runs until it is given one;
+ * - lab: the VPN lab (`npm run test:lab`).
  */
 const unit = [
   'test/core/**/*.test.ts',
@@ -15,6 +16,7 @@ const unit = [
   'test/template/**/*.test.ts',
 ];
 const sim = ['test/sim/**/*.test.ts', 'test/deploy/**/*.test.ts'];
+const lab = ['test/lab/**/*.test.ts'];
 
 export default defineConfig({
   test: {
@@ -37,8 +39,10 @@ export default defineConfig({
       { extends: true, test: { name: 'sim', include: sim, isolate: false } },
       {
         extends: true,
-        test: { name: 'e2e', include: ['test/**/*.test.ts'], exclude: [...unit, ...sim] },
+        test: { name: 'e2e', include: ['test/**/*.test.ts'], exclude: [...unit, ...sim, ...lab] },
       },
+      // Real strongSwan and FRR in network namespaces: needs root and Debian packages, says when it skips.
+      { extends: true, test: { name: 'lab', include: lab } },
     ],
   },
 });
