@@ -8,7 +8,7 @@ import {
   ReplaceRouteCommand,
 } from '@aws-sdk/client-ec2';
 import { ec2Client } from '../commons/clients.js';
-import { classifyAwsError } from '../commons/errors.js';
+import { ActionFailedError, classifyAwsError, LeaseLostError, RetryableAwsError } from '../commons/errors.js';
 import type {
   ObservedPrimaryPath,
   PrimaryPath,
@@ -136,24 +136,32 @@ function targetParams(action: PrimaryPathRouteAction) {
 
 /**
  * Points a managed route at the primary path with one EC2 call: ReplaceRoute, or CreateRoute when the plan saw
- * no route; either switches to the other when someone changed the table in between.
+ * no route; either switches to the other when someone changed the table in between. Every write is preceded by
+ * the fencing check, as for the other actions.
  */
-export async function applyPrimaryPathRoute(action: PrimaryPathRouteAction): Promise<ActionResult> {
+export async function applyPrimaryPathRoute(
+  action: PrimaryPathRouteAction,
+  options: { fence?: () => Promise<void> } = {},
+): Promise<ActionResult> {
   const ec2 = ec2Client();
   const params: CreateRouteCommandInput = {
     RouteTableId: action.routeTableId,
     ...destinationParams(action.destination),
     ...targetParams(action),
   };
+  const fenced = async <T>(write: () => Promise<T>): Promise<T> => {
+    await options.fence?.();
+    return write();
+  };
   try {
     try {
-      if (action.before === null) await ec2.send(new CreateRouteCommand(params));
-      else await ec2.send(new ReplaceRouteCommand(params));
+      if (action.before === null) await fenced(() => ec2.send(new CreateRouteCommand(params)));
+      else await fenced(() => ec2.send(new ReplaceRouteCommand(params)));
       return 'applied';
     } catch (err) {
       const name = (err as { name?: string }).name;
       if (action.before === null && name === 'RouteAlreadyExists') {
-        await ec2.send(new ReplaceRouteCommand(params));
+        await fenced(() => ec2.send(new ReplaceRouteCommand(params)));
         return 'applied-as-replace';
       }
       if (
@@ -161,12 +169,15 @@ export async function applyPrimaryPathRoute(action: PrimaryPathRouteAction): Pro
         name === 'InvalidParameterValue' &&
         /no route defined/i.test((err as Error).message)
       ) {
-        await ec2.send(new CreateRouteCommand(params));
+        await fenced(() => ec2.send(new CreateRouteCommand(params)));
         return 'applied-as-create';
       }
       throw err;
     }
   } catch (err) {
+    // The fencing check's own errors are already named for the ASL.
+    if (err instanceof LeaseLostError || err instanceof RetryableAwsError || err instanceof ActionFailedError)
+      throw err;
     return classifyAwsError(err, `${action.kind} ${action.actionId}`);
   }
 }
