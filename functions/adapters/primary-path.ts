@@ -136,32 +136,32 @@ function targetParams(action: PrimaryPathRouteAction) {
 
 /**
  * Points a managed route at the primary path with one EC2 call: ReplaceRoute, or CreateRoute when the plan saw
- * no route; either switches to the other when someone changed the table in between. Every write is preceded by
- * the fencing check, as for the other actions.
+ * no route; either switches to the other when someone changed the table in between.
  */
 export async function applyPrimaryPathRoute(
   action: PrimaryPathRouteAction,
   options: { fence?: () => Promise<void> } = {},
 ): Promise<ActionResult> {
   const ec2 = ec2Client();
+  // Every write is preceded by the fencing check: a run that lost its lease writes nothing more.
+  const send = async (command: CreateRouteCommand | ReplaceRouteCommand) => {
+    await options.fence?.();
+    return ec2.send(command as never);
+  };
   const params: CreateRouteCommandInput = {
     RouteTableId: action.routeTableId,
     ...destinationParams(action.destination),
     ...targetParams(action),
   };
-  const fenced = async <T>(write: () => Promise<T>): Promise<T> => {
-    await options.fence?.();
-    return write();
-  };
   try {
     try {
-      if (action.before === null) await fenced(() => ec2.send(new CreateRouteCommand(params)));
-      else await fenced(() => ec2.send(new ReplaceRouteCommand(params)));
+      if (action.before === null) await send(new CreateRouteCommand(params));
+      else await send(new ReplaceRouteCommand(params));
       return 'applied';
     } catch (err) {
       const name = (err as { name?: string }).name;
       if (action.before === null && name === 'RouteAlreadyExists') {
-        await fenced(() => ec2.send(new ReplaceRouteCommand(params)));
+        await send(new ReplaceRouteCommand(params));
         return 'applied-as-replace';
       }
       if (
@@ -169,7 +169,7 @@ export async function applyPrimaryPathRoute(
         name === 'InvalidParameterValue' &&
         /no route defined/i.test((err as Error).message)
       ) {
-        await fenced(() => ec2.send(new CreateRouteCommand(params)));
+        await send(new CreateRouteCommand(params));
         return 'applied-as-create';
       }
       throw err;

@@ -127,7 +127,6 @@ export const handler = async (input: RouteRunState | FailedRouteRun): Promise<Ro
 
   let verification: RouteReport['verification'] = null;
   const allowed = !state.request.dryRun && plan !== undefined && !plan.blocked;
-  // With the primary path chosen the routes are verified against it, else against the active gateway's ENI.
   const onPrimaryPath = plan?.path?.after === 'primary' && plan.path.outcome !== 'refused';
   if (allowed && !state.failure && !leaseLostInApply && (plan.activeNetworkInterfaceId || onPrimaryPath)) {
     try {

@@ -317,7 +317,10 @@ describe('the primary path', () => {
     const later = (seconds: number) => ({
       ...mixed('a', 'available', seen.nextRecord),
       now: at(seconds),
-      agentReports: [upReport('a', { reportedAt: at(seconds) }), upReport('b', { reportedAt: at(seconds) })],
+      agentReports: [
+        upReport('a', { reportedAt: at(seconds), receivedAt: at(seconds) }),
+        upReport('b', { reportedAt: at(seconds), receivedAt: at(seconds) }),
+      ],
     });
     const early = reconcileRoutes(later(599), primaryConfig());
     const due = reconcileRoutes(later(600), primaryConfig());
