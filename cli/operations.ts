@@ -111,7 +111,8 @@ export async function runRouteOperation(input: RouteOperationInput, ctx: Command
     }
     ctx.progress(`override after plan ${plan}`);
   }
-  const name = executionName(words, new Date(now));
+  // Named by wall time: unique even on a local stack whose clock is stepped by hand.
+  const name = executionName(words, new Date());
   const executionArn = await startExecution(target.sfn, target.outputs.RouteReconcilerArn!, name, {
     operation: input.operation,
     dryRun: input.dryRun,

@@ -29,8 +29,17 @@ export function exitCodeOf(execution: ExecutionOutcome): ExitCode {
   const output = execution.output as
     | { result?: string; failure?: { Error?: string }; decision?: Decision | null; health?: Health[] | null }
     | undefined;
-  const result = output?.result;
-  if (output?.failure?.Error === 'LeaseHeldError') return EXIT.blocked;
+  // A plan says what the run would end as: judged by its decision and its blast radius.
+  const result =
+    output?.result === 'dry-run'
+      ? (output as { blocked?: unknown }).blocked
+        ? 'blocked'
+        : output.decision?.outcome === 'refused' || output.decision?.outcome === 'no-healthy-member'
+          ? output.decision.outcome
+          : 'dry-run'
+      : output?.result;
+  // The lease stayed with another execution through every retry: the run ended as `busy`.
+  if (result === 'busy' || output?.failure?.Error === 'LeaseHeldError') return EXIT.blocked;
   if (result === 'failed' || result === 'partial' || result === 'degraded') return EXIT.failed;
   if (result === 'no-healthy-member') return EXIT.noHealthyMember;
   if (result === 'refused') {
@@ -99,9 +108,9 @@ export function renderRouteReport(report: RouteReport, limit?: number): string[]
 /** A one-line summary of any reconciler's output (route or resolver), for history and follow. */
 export function outcomeSummary(execution: ExecutionOutcome): string {
   if (execution.status !== 'SUCCEEDED') return `${execution.status}${execution.error ? ` ${execution.error}` : ''}`;
-  const output = execution.output as { result?: string; decision?: Decision | null } | undefined;
+  const output = execution.output as { result?: string; decision?: Decision | null; reason?: string } | undefined;
   if (!output?.result) return execution.status;
-  const reason = output.decision?.reason ? `: ${output.decision.reason}` : '';
+  const reason = output.decision?.reason ? `: ${output.decision.reason}` : busyReason(output.reason);
   return `${output.result}${reason}`;
 }
 
@@ -112,4 +121,15 @@ export function appliedChanges(output: unknown): number {
     const status = typeof a.outcome === 'string' ? a.outcome : (a.outcome as { status?: string } | undefined)?.status;
     return status === 'applied';
   }).length;
+}
+
+/** The message of the error a `busy` run ended on (the lease held by another execution). */
+function busyReason(reason: string | undefined): string {
+  if (!reason) return '';
+  try {
+    const parsed = JSON.parse(reason) as { errorMessage?: string };
+    return parsed.errorMessage ? `: ${parsed.errorMessage}` : '';
+  } catch {
+    return `: ${reason.split('\n')[0]}`;
+  }
 }

@@ -41,7 +41,7 @@ export const rulesReconcile: Command<Input> = {
         EXIT.usage,
       );
     }
-    const name = executionName([...(input.dryRun ? ['plan'] : []), 'rules-reconcile'], new Date(await ctx.now()));
+    const name = executionName([...(input.dryRun ? ['plan'] : []), 'rules-reconcile'], new Date());
     const arn = await startExecution(target.sfn, machine, name, {
       operation: 'reconcile',
       dryRun: input.dryRun,
