@@ -40,7 +40,7 @@ beforeEach(async () => {
   const networkB = await createNetwork(sim, '10.1');
   vpcA = networkA.vpcId;
   vpcB = networkB.vpcId;
-  endpointId = await createOutboundEndpoint(client, networkA.subnetIds);
+  endpointId = await createOutboundEndpoint(client, networkA.subnetIds, networkA.securityGroupId);
 });
 
 describe('Route 53 Resolver rule associations in the simulated account', () => {

@@ -44,7 +44,7 @@ const endpointInput = (overrides: Partial<CreateResolverEndpointCommandInput> = 
     CreatorRequestId: 'ep-1',
     Name: 'cgw-outbound',
     Direction: 'OUTBOUND',
-    SecurityGroupIds: ['sg-0123456789abcdef0'],
+    SecurityGroupIds: [network.securityGroupId],
     IpAddresses: [
       { SubnetId: network.subnetIds[0], Ip: '10.0.1.10' },
       { SubnetId: network.subnetIds[1], Ip: '10.0.2.10' },
@@ -83,7 +83,7 @@ describe('Route 53 Resolver endpoints in the simulated account', () => {
       Direction: 'OUTBOUND',
       IpAddressCount: 2,
       Status: 'OPERATIONAL',
-      SecurityGroupIds: ['sg-0123456789abcdef0'],
+      SecurityGroupIds: [network.securityGroupId],
     });
     expect(created?.HostVPCId).toBe(network.vpcId);
     expect(fetched.ResolverEndpoint).toEqual(created);
@@ -111,9 +111,22 @@ describe('Route 53 Resolver endpoints in the simulated account', () => {
     expect(unknown.name).toBe('ResourceNotFoundException');
   });
 
+  it('refuses a security group that does not exist in EC2, as AWS does, and creates nothing', async () => {
+    // Act
+    const made = await failure(
+      client.send(endpointInput({ CreatorRequestId: 'ep-sg', SecurityGroupIds: ['sg-0123456789abcdef0'] })),
+    );
+    const listed = await client.send(new ListResolverEndpointsCommand({}));
+
+    // Assess
+    expect(made.name).toBe('InvalidParameterException');
+    expect(made.message).toBe("The security group 'sg-0123456789abcdef0' does not exist");
+    expect(listed.ResolverEndpoints).toEqual([]);
+  });
+
   it('refuses to delete an endpoint that rules still use, naming them (RSLVR-00600)', async () => {
     // Prepare
-    const endpointId = await createOutboundEndpoint(client, network.subnetIds);
+    const endpointId = await createOutboundEndpoint(client, network.subnetIds, network.securityGroupId);
     const rule = await createForwardRule(client, endpointId, 'uses.example');
 
     // Act
@@ -129,7 +142,7 @@ describe('Route 53 Resolver endpoints in the simulated account', () => {
 describe('Route 53 Resolver tags', () => {
   it('tags rules at creation and by ARN, lists, overwrites and removes tags', async () => {
     // Prepare
-    const endpointId = await createOutboundEndpoint(client, network.subnetIds);
+    const endpointId = await createOutboundEndpoint(client, network.subnetIds, network.securityGroupId);
     const rule = await createForwardRule(client, endpointId, 'tagged.example', {
       Tags: [{ Key: 'cgw-autopilot:managed', Value: 'true' }],
     });
@@ -192,7 +205,7 @@ describe('the Route 53 Resolver wire protocol of the simulated account', () => {
     const listed = await client.send(new ListResolverRulesCommand({}));
 
     // Assess
-    expect(listed.ResolverRules).toEqual([]);
+    expect(listed.ResolverRules?.map((r) => r.Id)).toEqual(['rslvr-autodefined-rr-internet-resolver']);
     expect(listed.$metadata.attempts).toBe(2);
     expect(sim.log.all({ service: 'route53resolver' }).map((r) => r.outcome)).toEqual([
       { error: 'ThrottlingException', status: 400 },
@@ -211,7 +224,7 @@ describe('the Route 53 Resolver wire protocol of the simulated account', () => {
     expect(garbage).toMatchObject({ status: 400, body: { __type: 'SerializationException' } });
     expect(unknown).toMatchObject({ status: 400, body: { __type: 'UnknownOperationException' } });
     expect(notAnObject.body.__type).toBe('SerializationException');
-    expect(after.ResolverRules).toEqual([]);
+    expect(after.ResolverRules?.map((r) => r.Id)).toEqual(['rslvr-autodefined-rr-internet-resolver']);
   });
 
   it('lets a scenario seed an unmanaged rule and association through the control API, and shows them in the snapshot', async () => {

@@ -1,4 +1,4 @@
-import { CreateSubnetCommand, CreateVpcCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { CreateSecurityGroupCommand, CreateSubnetCommand, CreateVpcCommand, EC2Client } from '@aws-sdk/client-ec2';
 import {
   CreateResolverEndpointCommand,
   CreateResolverRuleCommand,
@@ -20,6 +20,8 @@ export function resolverClient(sim: SimServer): Route53ResolverClient {
 export interface Network {
   vpcId: string;
   subnetIds: [string, string];
+  /** A security group of the VPC, for endpoints (AWS requires an existing one). */
+  securityGroupId: string;
 }
 
 /**
@@ -46,7 +48,10 @@ export async function createNetwork(sim: SimServer, prefix = '10.0'): Promise<Ne
       );
       subnetIds.push(subnet.Subnet?.SubnetId as string);
     }
-    return { vpcId, subnetIds: subnetIds as [string, string] };
+    const group = await ec2.send(
+      new CreateSecurityGroupCommand({ GroupName: 'resolver', Description: 'Resolver endpoint', VpcId: vpcId }),
+    );
+    return { vpcId, subnetIds: subnetIds as [string, string], securityGroupId: group.GroupId as string };
   } finally {
     ec2.destroy();
   }
@@ -71,12 +76,13 @@ export function uniqueRequestId(label = 'req'): string {
 export async function createOutboundEndpoint(
   client: Route53ResolverClient,
   subnetIds: readonly string[],
+  securityGroupId = 'sg-0123456789abcdef0',
 ): Promise<string> {
   const created = await client.send(
     new CreateResolverEndpointCommand({
       CreatorRequestId: uniqueRequestId('endpoint'),
       Direction: 'OUTBOUND',
-      SecurityGroupIds: ['sg-0123456789abcdef0'],
+      SecurityGroupIds: [securityGroupId],
       IpAddresses: subnetIds.map((SubnetId) => ({ SubnetId })),
     }),
   );

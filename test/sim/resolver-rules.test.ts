@@ -34,10 +34,33 @@ afterAll(async () => {
 beforeEach(async () => {
   await sim.reset();
   network = await createNetwork(sim);
-  endpointId = await createOutboundEndpoint(client, network.subnetIds);
+  endpointId = await createOutboundEndpoint(client, network.subnetIds, network.securityGroupId);
 });
 
 describe('Route 53 Resolver rules in the simulated account', () => {
+  it('lists the built-in Internet Resolver rule first, gets it, and refuses to change it', async () => {
+    // Act
+    const listed = await client.send(new ListResolverRulesCommand({}));
+    const got = await client.send(
+      new GetResolverRuleCommand({ ResolverRuleId: 'rslvr-autodefined-rr-internet-resolver' }),
+    );
+    const deleted = await failure(
+      client.send(new DeleteResolverRuleCommand({ ResolverRuleId: 'rslvr-autodefined-rr-internet-resolver' })),
+    );
+
+    // Assess
+    expect(listed.ResolverRules?.[0]).toMatchObject({
+      Id: 'rslvr-autodefined-rr-internet-resolver',
+      Name: 'Internet Resolver',
+      DomainName: '.',
+      RuleType: 'RECURSIVE',
+      OwnerId: 'Route 53 Resolver',
+      Status: 'COMPLETE',
+    });
+    expect(got.ResolverRule).toEqual(listed.ResolverRules?.[0]);
+    expect(deleted.name).toBe('InvalidRequestException');
+  });
+
   it('creates a FORWARD rule with AWS-shaped ids, ARN, defaults and a fully qualified domain name', async () => {
     // Act
     const rule = await createForwardRule(client, endpointId, 'db.vendor.example', { Name: 'vendor-db' });
@@ -62,7 +85,7 @@ describe('Route 53 Resolver rules in the simulated account', () => {
     const first = await createForwardRule(client, endpointId, 'a.example');
     await sim.reset();
     const networkAgain = await createNetwork(sim);
-    const endpointAgain = await createOutboundEndpoint(client, networkAgain.subnetIds);
+    const endpointAgain = await createOutboundEndpoint(client, networkAgain.subnetIds, networkAgain.securityGroupId);
 
     // Act
     const second = await createForwardRule(client, endpointAgain, 'a.example');
@@ -90,7 +113,9 @@ describe('Route 53 Resolver rules in the simulated account', () => {
 
     // Act
     const error = await failure(createForwardRule(client, endpointId, 'one.example', { CreatorRequestId: 'fixed-id' }));
-    const listed = await client.send(new ListResolverRulesCommand({}));
+    const listed = await client.send(
+      new ListResolverRulesCommand({ Filters: [{ Name: 'Type', Values: ['FORWARD'] }] }),
+    );
 
     // Assess
     expect(error.name).toBe('ResourceExistsException');
@@ -171,7 +196,7 @@ describe('Route 53 Resolver rules in the simulated account', () => {
   it('updates the name, targets and endpoint of a rule and keeps the rest', async () => {
     // Prepare
     const rule = await createForwardRule(client, endpointId, 'moving.example', { Name: 'before' });
-    const otherEndpoint = await createOutboundEndpoint(client, network.subnetIds);
+    const otherEndpoint = await createOutboundEndpoint(client, network.subnetIds, network.securityGroupId);
     sim.clock.advance(60_000);
 
     // Act
@@ -223,20 +248,23 @@ describe('ListResolverRules', () => {
     for await (const page of paginateListResolverRules({ client, pageSize: 5 }, {}))
       pages.push(page.ResolverRules ?? []);
 
-    // Assess
-    expect(pages.map((p) => p.length)).toEqual([5, 5, 5, 5, 3]);
-    expect(pages.flat().map((r) => r.Id)).toEqual(created);
+    // Assess: the built-in Internet Resolver rule first, then the 23 in creation order.
+    expect(pages.map((p) => p.length)).toEqual([5, 5, 5, 5, 4]);
+    expect(pages.flat().map((r) => r.Id)).toEqual(['rslvr-autodefined-rr-internet-resolver', ...created]);
   });
 
   it('neither skips nor repeats rules when one is deleted between pages', async () => {
     // Prepare
     const ids: string[] = [];
     for (let i = 0; i < 6; i++) ids.push((await createForwardRule(client, endpointId, `p${i}.example`)).Id as string);
-    const first = await client.send(new ListResolverRulesCommand({ MaxResults: 3 }));
+    const forward = { Filters: [{ Name: 'Type', Values: ['FORWARD'] }] };
+    const first = await client.send(new ListResolverRulesCommand({ ...forward, MaxResults: 3 }));
     await client.send(new DeleteResolverRuleCommand({ ResolverRuleId: ids[1] }));
 
     // Act
-    const second = await client.send(new ListResolverRulesCommand({ MaxResults: 3, NextToken: first.NextToken }));
+    const second = await client.send(
+      new ListResolverRulesCommand({ ...forward, MaxResults: 3, NextToken: first.NextToken }),
+    );
 
     // Assess
     expect(first.ResolverRules?.map((r) => r.Id)).toEqual(ids.slice(0, 3));
@@ -256,7 +284,7 @@ describe('ListResolverRules', () => {
 
   it('filters by the documented names, old UPPER_SNAKE names included, ANDing filters and ORing values', async () => {
     // Prepare
-    const other = await createOutboundEndpoint(client, network.subnetIds);
+    const other = await createOutboundEndpoint(client, network.subnetIds, network.securityGroupId);
     const a = await createForwardRule(client, endpointId, 'a.example', { Name: 'alpha', CreatorRequestId: 'cr-a' });
     const b = await createForwardRule(client, other, 'b.example', { Name: 'beta' });
     const system = await client.send(

@@ -1,3 +1,5 @@
+import type { SecurityGroup } from './actions/security-groups.js';
+
 /** The simulated EC2 world: plain records, one map per resource kind, in creation order. */
 
 export type Tags = Map<string, string>;
@@ -159,6 +161,7 @@ export class Ec2State {
   instances = new Map<string, Instance>();
   networkInterfaces = new Map<string, NetworkInterface>();
   addresses = new Map<string, Address>();
+  securityGroups = new Map<string, SecurityGroup>();
   /** Public IPs handed out so far, for deterministic allocation. */
   publicIpCounter = 0;
 }
