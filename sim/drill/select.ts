@@ -35,7 +35,7 @@ export function selectScenarios(wanted: string[], dir: string, cwd: string): str
   }
   if (unknown.length) {
     throw new ScenarioError(
-      `no scenario ${unknown.join(', ')} in ${dir} (have: ${inFolder.map(nameOf).join(', ')}); give a name, a path or a glob`,
+      `no scenario named ${unknown.join(', ')} in ${dir} (have: ${inFolder.map((f) => basename(f)).join(', ')}); give a name, a path or a glob`,
     );
   }
   return [...new Set(chosen)];

@@ -361,6 +361,34 @@ describe('cgw-autopilot as a command (bin) on a pipe', () => {
     expect(run.stdout.length).toBeGreaterThan(65_536);
     expect(JSON.parse(run.stdout).executions).toHaveLength(40);
   });
+
+  it('runs from its bundle, as an installed package does without tsx', { timeout: 120_000 }, async () => {
+    // Arrange
+    const build = await new Promise<Run>((done) => {
+      execFile(
+        process.execPath,
+        [resolve(root, 'node_modules/tsx/dist/cli.mjs'), 'scripts/build-cli.ts'],
+        { cwd: root, timeout: 110_000 },
+        (error, stdout, stderr) => done({ code: error ? Number(error.code) : 0, stdout, stderr }),
+      );
+    });
+
+    // Act
+    const run = await new Promise<Run>((done) => {
+      execFile(
+        process.execPath,
+        [resolve(root, 'dist/cli/cgw-autopilot.mjs'), '--endpoint', sim.endpoint, 'status', '--json'],
+        { cwd: root, timeout: 110_000 },
+        (error, stdout, stderr) => done({ code: error ? Number(error.code) : 0, stdout, stderr }),
+      );
+    });
+
+    // Assess
+    expect(build.code).toBe(0);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout).members).toHaveLength(2);
+  });
 });
 
 describe('cgw-autopilot pure parts', () => {

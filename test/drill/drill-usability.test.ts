@@ -155,7 +155,7 @@ describe('user scenarios', () => {
     expect(byPath).toEqual([join(elsewhere, 'my-vpc.yaml')]);
     expect(byGlob).toEqual(scenarioFiles(dir));
     expect(unknown.message).toMatch(
-      /^no scenario nope, missing\/x\.yaml \(no such file\), none\/\*\.yaml \(the glob matched no \.yaml file\) in /,
+      /^no scenario named nope, missing\/x\.yaml \(no such file\), none\/\*\.yaml \(the glob matched no \.yaml file\) in /,
     );
   });
 
