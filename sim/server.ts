@@ -385,7 +385,7 @@ function advanceMs(input: unknown): number {
   const ms = body.ms !== undefined ? body.ms : typeof body.seconds === 'number' ? body.seconds * 1000 : undefined;
   if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) {
     throw new Error(
-      'POST /_sim/clock/advance needs a JSON body {"ms": <milliseconds>} or {"seconds": <seconds>}, a number >= 0',
+      'POST /_sim/clock/advance needs a JSON body {"ms": <milliseconds>} or {"seconds": <seconds>}, a non-negative number',
     );
   }
   return ms;

@@ -11,6 +11,7 @@ import { executionName } from '../../cli/executions.js';
 import { runCli } from '../../cli/main.js';
 import { exitCodeOf } from '../../cli/report.js';
 import { readSamDefaults } from '../../cli/samconfig.js';
+import { settle } from '../../sim/drill/runner.js';
 import { type SimAccount, startSim } from '../../sim/index.js';
 import { deployLocalStack, type LocalStack } from '../../sim/local-stack.js';
 
@@ -41,7 +42,8 @@ async function cli(...args: string[]): Promise<Run> {
   return { code, stdout: stdout.text(), stderr: stderr.text() };
 }
 
-describe('cgw-autopilot against the local stack', () => {
+// Generous per-test deadlines: each test runs executions on a machine that may be loaded.
+describe('cgw-autopilot against the local stack', { timeout: 180_000 }, () => {
   let sim: SimAccount;
   let local: LocalStack;
   let endpoint: string;
@@ -62,7 +64,7 @@ describe('cgw-autopilot against the local stack', () => {
     sim = await startSim();
     local = await deployLocalStack(sim, { root, heartbeatSeconds: 0 });
     endpoint = sim.endpoint;
-  }, 120_000);
+  }, 240_000);
   afterAll(async () => {
     local?.stop();
     await sim?.stop();
@@ -184,7 +186,7 @@ describe('cgw-autopilot against the local stack', () => {
     expect(allowed.stdout).toMatch(/^override after plan plan-repair-/m);
   });
 
-  it('exits 3 when another execution holds the lease', { timeout: 60_000 }, async () => {
+  it('exits 3 when another execution holds the lease', async () => {
     // Arrange: a live lease of another execution on the group's record.
     const expires = Math.floor(sim.clock.now() / 1000) + 3600;
     await local.world.call('dynamodb:UpdateItem', {
@@ -324,7 +326,7 @@ describe('cgw-autopilot against the local stack', () => {
   });
 });
 
-describe('cgw-autopilot as a command (bin) on a pipe', () => {
+describe('cgw-autopilot as a command (bin) on a pipe', { timeout: 240_000 }, () => {
   let sim: SimAccount;
   let local: LocalStack;
 
@@ -338,19 +340,20 @@ describe('cgw-autopilot as a command (bin) on a pipe', () => {
         input: JSON.stringify({ operation: 'failover', dryRun: true }),
       });
     }
-  }, 120_000);
+    await settle(sim, 200_000);
+  }, 240_000);
   afterAll(async () => {
     local?.stop();
     await sim?.stop();
   });
 
-  it('writes --json completely before it exits, and exits with the command code', { timeout: 120_000 }, async () => {
+  it('writes --json completely before it exits, and exits with the command code', async () => {
     // Act
     const run = await new Promise<Run>((done) => {
       execFile(
         process.execPath,
         [resolve(root, 'cli/bin.mjs'), '--endpoint', sim.endpoint, 'history', '--limit', '40', '--json'],
-        { cwd: root, maxBuffer: 64 * 1024 * 1024, timeout: 110_000 },
+        { cwd: root, maxBuffer: 64 * 1024 * 1024, timeout: 230_000 },
         (error, stdout, stderr) => done({ code: error ? Number(error.code) : 0, stdout, stderr }),
       );
     });
@@ -362,13 +365,13 @@ describe('cgw-autopilot as a command (bin) on a pipe', () => {
     expect(JSON.parse(run.stdout).executions).toHaveLength(40);
   });
 
-  it('runs from its bundle, as an installed package does without tsx', { timeout: 120_000 }, async () => {
+  it('runs from its bundle, as an installed package does without tsx', async () => {
     // Arrange
     const build = await new Promise<Run>((done) => {
       execFile(
         process.execPath,
         [resolve(root, 'node_modules/tsx/dist/cli.mjs'), 'scripts/build-cli.ts'],
-        { cwd: root, timeout: 110_000 },
+        { cwd: root, timeout: 230_000 },
         (error, stdout, stderr) => done({ code: error ? Number(error.code) : 0, stdout, stderr }),
       );
     });
@@ -378,7 +381,7 @@ describe('cgw-autopilot as a command (bin) on a pipe', () => {
       execFile(
         process.execPath,
         [resolve(root, 'dist/cli/cgw-autopilot.mjs'), '--endpoint', sim.endpoint, 'status', '--json'],
-        { cwd: root, timeout: 110_000 },
+        { cwd: root, timeout: 230_000 },
         (error, stdout, stderr) => done({ code: error ? Number(error.code) : 0, stdout, stderr }),
       );
     });

@@ -12,7 +12,7 @@ import { startSim } from '../../sim/index.js';
 const root = resolve(import.meta.dirname, '../..');
 const bad = 'test/fixtures/drill-bad';
 /** Generous: a child deploys the template and plays a scenario on a loaded 2-core machine. */
-const CHILD_TIMEOUT_MS = 150_000;
+const CHILD_TIMEOUT_MS = 300_000;
 
 interface Child {
   code: number | null;
@@ -261,7 +261,7 @@ describe('npm run sim', () => {
     child.stdout.on('data', (chunk) => {
       output += String(chunk);
     });
-    const deadline = Date.now() + 120_000;
+    const deadline = Date.now() + 240_000;
     while (!output.includes('listening on') && Date.now() < deadline) await sleep(200);
     expect(await listening(port)).toBe(true);
 

@@ -29,7 +29,7 @@ import { failure } from './ec2-fixtures.js';
 const root = resolve(import.meta.dirname, '../..');
 const credentials = { accessKeyId: 'AKIDSIMULATED', secretAccessKey: 'simulated-secret' };
 
-describe('APIs an operator reaches for, in the simulated account', () => {
+describe('APIs an operator reaches for, in the simulated account', { timeout: 120_000 }, () => {
   let sim: SimAccount;
   const config = () => ({ endpoint: sim.endpoint, region: 'eu-west-2', credentials, maxAttempts: 1 });
 
@@ -104,7 +104,9 @@ describe('APIs an operator reaches for, in the simulated account', () => {
     expect(EventBuses).toEqual([{ Name: 'default', Arn: 'arn:aws:events:eu-west-2:123456789012:event-bus/default' }]);
   });
 
-  it('CloudFormation and Lambda describe a locally deployed stack as for a real one', { timeout: 60_000 }, async () => {
+  it('CloudFormation and Lambda describe a locally deployed stack as for a real one', {
+    timeout: 180_000,
+  }, async () => {
     // Arrange
     await deployTemplate({ templatePath: resolve(root, 'test/fixtures/drill/template.yaml'), sim, stackName: 'demo' });
     const cloudformation = new CloudFormationClient(config());
@@ -159,7 +161,7 @@ describe('the simulated clock', () => {
     expect(empty.status).toBe(400);
     expect(await empty.json()).toEqual({
       error:
-        'POST /_sim/clock/advance needs a JSON body {"ms": <milliseconds>} or {"seconds": <seconds>}, a number >= 0',
+        'POST /_sim/clock/advance needs a JSON body {"ms": <milliseconds>} or {"seconds": <seconds>}, a non-negative number',
     });
     expect(ms.status).toBe(200);
     expect(seconds.status).toBe(200);
@@ -167,7 +169,7 @@ describe('the simulated clock', () => {
   });
 
   it('following wall time, a launched instance reaches running and the SDK waiter returns', {
-    timeout: 90_000,
+    timeout: 180_000,
   }, async () => {
     // Arrange
     sim.clock.followWallTime(50);
@@ -186,7 +188,7 @@ describe('the simulated clock', () => {
 
     // Act
     const waited = await waitUntilInstanceRunning(
-      { client: ec2, maxWaitTime: 80, minDelay: 1, maxDelay: 2 },
+      { client: ec2, maxWaitTime: 170, minDelay: 1, maxDelay: 2 },
       { InstanceIds: [Instances![0]!.InstanceId!] },
     );
 
