@@ -2,7 +2,7 @@ import type { Writable } from 'node:stream';
 import { parseCommandLine, usage } from './args.js';
 import type { CommandContext } from './command.js';
 import { COMMANDS } from './commands/index.js';
-import { CliError, EXIT, type ExitCode } from './errors.js';
+import { CliError, EXIT, type ExitCode, UsageError } from './errors.js';
 import { resolveTarget, type Target, targetSettings } from './target.js';
 
 export interface CliIo {
@@ -45,8 +45,14 @@ export async function runCli(argv: string[], io: CliIo): Promise<ExitCode> {
     const line = parseCommandLine(argv, COMMANDS);
     json = line.global.json;
     if (line.global.help || !line.command) {
-      await writeAll(io.stdout, `${usage(COMMANDS, line.command)}\n`);
-      return line.global.help ? EXIT.done : EXIT.usage;
+      const text = usage(COMMANDS, line.command);
+      if (line.global.help) {
+        await writeAll(io.stdout, json ? `${JSON.stringify({ usage: text }, null, 2)}\n` : `${text}\n`);
+        return EXIT.done;
+      }
+      if (json) throw new UsageError('a command is needed; run cgw-autopilot --help for the commands');
+      await writeAll(io.stderr, `${text}\n`);
+      return EXIT.usage;
     }
     const command = line.command;
     const input = command.parse(line.args);

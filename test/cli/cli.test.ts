@@ -323,6 +323,12 @@ describe('cgw-autopilot against the local stack', { timeout: 180_000 }, () => {
     expect(help.stdout).toContain('exit codes: 0 done, 1 an action failed, 2 usage or configuration error');
     expect(failover.stdout).toContain('--to INSTANCE');
     expect(none.code).toBe(2);
+    expect(none.stderr).toContain('usage: cgw-autopilot COMMAND [flags]');
+    expect(JSON.parse((await cli('--json')).stdout)).toEqual({
+      error: 'a command is needed; run cgw-autopilot --help for the commands',
+      exitCode: 2,
+    });
+    expect(JSON.parse((await cli('status', '--help', '--json')).stdout).usage).toContain('usage: cgw-autopilot status');
   });
 });
 
