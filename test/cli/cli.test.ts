@@ -156,6 +156,8 @@ describe('cgw-autopilot against the local stack', { timeout: 180_000 }, () => {
     const repair = await on('repair');
     const sweep = await on('sweep');
     const rules = await on('rules', 'reconcile', '--dry-run');
+    const rulesApplied = await on('rules', 'reconcile', '--reason', 'vendor moved nothing');
+    const planFailback = await on('plan', 'failback');
 
     // Assess
     expect(failback.code).toBe(0);
@@ -166,6 +168,10 @@ describe('cgw-autopilot against the local stack', { timeout: 180_000 }, () => {
     expect(sweep.code).toBe(0);
     expect(rules.code).toBe(0);
     expect(rules.stdout).toMatch(/^plan-rules-reconcile-\d{8}T\d{9}Z: SUCCEEDED$/m);
+    expect(rulesApplied.code).toBe(0);
+    expect(rulesApplied.stdout).toMatch(/^result: (no-change|converged); \d+ actions$/m);
+    expect(planFailback.code).toBe(0);
+    expect(planFailback.stdout).toContain('result: dry-run');
   });
 
   it('--override-blast-radius is refused (exit 2) until a plan of the same operation was made', async () => {
@@ -422,6 +428,28 @@ describe('cgw-autopilot pure parts', () => {
     // Assess
     expect(defaults).toEqual({ stackName: 'deploy-name', region: 'eu-west-1' });
     expect(readSamDefaults(join(dir, 'none'))).toEqual({});
+  });
+
+  it('without a region anywhere, says where to give one (exit 2) and calls nothing', async () => {
+    // Arrange
+    const saved = { ...process.env };
+    for (const key of ['AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_ENDPOINT_URL']) delete process.env[key];
+    const stdout = sink();
+    const stderr = sink();
+
+    // Act
+    let code: number;
+    try {
+      code = await runCli(['status'], { stdout, stderr, cwd: mkdtempSync(join(tmpdir(), 'no-samconfig-')) });
+    } finally {
+      Object.assign(process.env, saved);
+    }
+
+    // Assess
+    expect(code).toBe(2);
+    expect(stderr.text()).toBe(
+      'cgw-autopilot: no region: pass --region, set AWS_REGION, or give samconfig.toml a region\n',
+    );
   });
 
   it('names executions after the operation and the time, within Step Functions limits', () => {
