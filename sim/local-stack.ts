@@ -186,6 +186,10 @@ export async function deployLocalStack(sim: SimAccount, options: LocalStackOptio
       VendorDnsTargets: sim.dns.servers().join(','),
       OutboundResolverEndpointId: early.names.endpoint.outbound!,
       ResolverVpcIds: early.names.vpc.app!,
+      // The chain walker runs in the private subnets, reaching the vendor DNS through the tunnel.
+      ResolverSubnetIds: `${early.names.subnet['app.private-a']},${early.names.subnet['app.private-b']}`,
+      ResolverSecurityGroupVpcId: early.names.vpc.app!,
+      ResolverDnsEgressCidr: DEMO_VENDOR_CIDR,
     },
   });
   const world = new DrillWorld(sim, stack, options.root);

@@ -74,10 +74,17 @@ export async function settle(sim: SimServer, timeoutMs = 60_000): Promise<void> 
   }
 }
 
-/** The vendor DNS server's address for a template that declares VendorDnsTargets: it is the sim's, on a port chosen at start. */
-function vendorDnsTargets(sim: SimAccount, templatePath: string): Record<string, string> {
+/**
+ * The drill's vendor, for a template that declares these parameters: its DNS server is the sim's (on
+ * a port chosen at start), and its network is 10.200.0.0/16, which every scenario's topology routes
+ * through the gateways unless the scenario sets VendorCidrs.
+ */
+function drillVendor(sim: SimAccount, templatePath: string): Record<string, string> {
   const parameters = (readCfnTemplate(templatePath).Parameters ?? {}) as Record<string, unknown>;
-  return 'VendorDnsTargets' in parameters ? { VendorDnsTargets: sim.dns.servers().join(',') } : {};
+  return {
+    ...('VendorDnsTargets' in parameters ? { VendorDnsTargets: sim.dns.servers().join(',') } : {}),
+    ...('VendorCidrs' in parameters ? { VendorCidrs: '10.200.0.0/16' } : {}),
+  };
 }
 
 /**
@@ -126,7 +133,7 @@ export async function runScenario(scenario: Scenario, options: DrillOptions): Pr
     templatePath,
     sim,
     parameterOverrides: {
-      ...vendorDnsTargets(sim, templatePath),
+      ...drillVendor(sim, templatePath),
       ...(early ? early.fill(scenario.parameters) : scenario.parameters),
     },
   });
