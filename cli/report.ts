@@ -97,10 +97,18 @@ export function renderRouteReport(report: RouteReport, limit?: number): string[]
   for (const action of actions) lines.push(actionLine(action));
   const blocked = report.blocked as { changes: number; limit: number } | null;
   if (blocked) lines.push(`blocked: ${blocked.changes} changes over the limit of ${blocked.limit}`);
-  if (report.verification)
+  const verification = report.verification;
+  if (verification) {
     lines.push(
-      `verification: ${report.verification.converged ? 'converged' : `${report.verification.unconverged.length} routes not converged`}`,
+      `verification: ${
+        verification.converged === true
+          ? 'converged'
+          : 'unconverged' in verification
+            ? `${verification.unconverged.length} routes not converged`
+            : `not verified: ${verification.error}`
+      }`,
     );
+  }
   if (report.failure) lines.push(`failure: ${report.failure.Error}: ${report.failure.Cause ?? ''}`.trimEnd());
   return lines;
 }

@@ -22,6 +22,7 @@ function toRecord(group: string, item: Record<string, unknown> | undefined): Sto
     lastSwitchAt: (item?.lastSwitchAt as string | undefined) ?? null,
     preferredHealthySince: (item?.preferredHealthySince as GroupRecord['preferredHealthySince'] | undefined) ?? null,
     pendingSoftFailure: (item?.pendingSoftFailure as GroupRecord['pendingSoftFailure'] | undefined) ?? null,
+    ...(item?.primaryPath ? { primaryPath: item.primaryPath as GroupRecord['primaryPath'] } : {}),
     updatedAt: (item?.updatedAt as string | undefined) ?? null,
   };
 }
@@ -41,6 +42,11 @@ export class StateTable {
     return toRecord(group, await this.lease(group).acquire(owner, now, seconds));
   }
 
+  /** Fencing before a write: LeaseLostError unless `owner` still holds the group's lease, which then runs until now + seconds. */
+  async holdLease(group: string, owner: string, now: string, seconds: number): Promise<void> {
+    await this.lease(group).hold(owner, now, seconds);
+  }
+
   async readGroupRecord(group: string): Promise<StoredGroupRecord> {
     return toRecord(group, await this.lease(group).read());
   }
@@ -52,6 +58,7 @@ export class StateTable {
       lastSwitchAt: record.lastSwitchAt,
       preferredHealthySince: record.preferredHealthySince,
       pendingSoftFailure: record.pendingSoftFailure,
+      primaryPath: record.primaryPath ?? null,
     });
   }
 

@@ -56,10 +56,22 @@ export async function checkExpectation(exp: Expectation, ctx: ExpectationContext
     if (e.target?.eniOf && route.NetworkInterfaceId !== world.ref('eni', e.target.eniOf)) problems.push('other ENI');
     if (e.target?.instance && route.InstanceId !== world.ref('instance', e.target.instance))
       problems.push('other instance');
-    const actual = `${route.State} -> ${world.nameOf(route.NetworkInterfaceId ?? route.InstanceId ?? route.GatewayId)}`;
+    const pathTarget = e.target && !e.target.eniOf && !e.target.instance ? world.expectedTarget(e.target) : {};
+    for (const [field, id] of Object.entries(pathTarget)) if (route[field] !== id) problems.push(`other ${field}`);
+    const actual = `${route.State} -> ${world.nameOf(
+      route.NetworkInterfaceId ??
+        route.InstanceId ??
+        route.GatewayId ??
+        route.TransitGatewayId ??
+        route.VpcPeeringConnectionId,
+    )}`;
     const wanted = [
       e.state,
-      e.target?.eniOf ? `eni:${e.target.eniOf}` : e.target?.instance ? `instance:${e.target.instance}` : undefined,
+      e.target?.eniOf
+        ? `eni:${e.target.eniOf}`
+        : e.target?.instance
+          ? `instance:${e.target.instance}`
+          : Object.values(pathTarget).map((id) => world.nameOf(id))[0],
     ]
       .filter(Boolean)
       .join(' -> ');
@@ -91,8 +103,11 @@ export async function checkExpectation(exp: Expectation, ctx: ExpectationContext
   }
   if ('sourceDestCheck' in exp) {
     const e = exp.sourceDestCheck;
-    const result = await world.call('ec2:DescribeInstanceAttribute', {
-      InstanceId: world.ref('instance', e.instance),
+    // Read where the product writes it and where EC2 applies it: the instance's primary network
+    // interface. On EC2 the instance attribute of a one-ENI instance is that ENI's (the sim agrees);
+    // other endpoints (moto) keep the two apart, so the instance attribute would not show the change.
+    const result = await world.call('ec2:DescribeNetworkInterfaceAttribute', {
+      NetworkInterfaceId: world.ref('eni', e.instance),
       Attribute: 'sourceDestCheck',
     });
     const enabled = result.SourceDestCheck?.Value;
@@ -126,8 +141,9 @@ export async function checkExpectation(exp: Expectation, ctx: ExpectationContext
   if ('lastOutput' in exp) {
     const e = exp.lastOutput;
     const executions = await listExecutions(world, e.stateMachine);
-    const last = executions[0];
-    if (!last) return { ok: false, expected: `an execution of ${e.stateMachine}`, actual: 'none' };
+    const last = e.execution ? executions.find((x) => x.name === e.execution) : executions[0];
+    if (!last)
+      return { ok: false, expected: `an execution ${e.execution ?? ''} of ${e.stateMachine}`.trim(), actual: 'none' };
     const described = await world.call('sfn:DescribeExecution', { executionArn: last.executionArn });
     const document = described.output
       ? JSON.parse(described.output)
@@ -145,9 +161,9 @@ export async function checkExpectation(exp: Expectation, ctx: ExpectationContext
   }
   if ('notifications' in exp) {
     const e = exp.notifications;
-    const published = world.sim
-      .service<SnsService>('sns')
-      .published.filter((m) => !e.contains || `${m.subject ?? ''} ${m.message}`.includes(e.contains));
+    const published = publishedMessages(world).filter(
+      (m) => !e.contains || `${m.subject ?? ''} ${m.message}`.includes(e.contains),
+    );
     return {
       ok: countOk(e.count, published.length),
       expected: `${countText(e.count)} notifications${e.contains ? ` mentioning "${e.contains}"` : ''}`,
@@ -251,8 +267,8 @@ export async function checkExpectation(exp: Expectation, ctx: ExpectationContext
 async function listExecutions(
   world: DrillWorld,
   stateMachine: string,
-): Promise<{ executionArn: string; status: string }[]> {
-  const out: { executionArn: string; status: string }[] = [];
+): Promise<{ executionArn: string; name: string; status: string }[]> {
+  const out: { executionArn: string; name: string; status: string }[] = [];
   let nextToken: string | undefined;
   do {
     const page = await world.call('sfn:ListExecutions', {
@@ -263,4 +279,19 @@ async function listExecutions(
     nextToken = page.nextToken;
   } while (nextToken);
   return out;
+}
+
+/**
+ * What was published to SNS: the simulated topic's record, or, when SNS is served by another endpoint
+ * (where messages cannot be read back), the Publish requests the product sent there, as logged here.
+ */
+function publishedMessages(world: DrillWorld): { subject?: string | undefined; message: string }[] {
+  if (!world.sim.upstreamServices.includes('sns')) return world.sim.service<SnsService>('sns').published;
+  return world.sim.log
+    .all({ service: 'sns' })
+    .filter((r) => r.action === 'Publish' && r.outcome === 'ok')
+    .map((r) => {
+      const params = r.params as { Subject?: string; Message?: string };
+      return { subject: params.Subject, message: params.Message ?? '' };
+    });
 }

@@ -9,13 +9,14 @@ import {
   DescribeRouteTablesCommand,
   EC2Client,
   EC2ServiceException,
+  GetManagedPrefixListEntriesCommand,
   ReplaceRouteCommand,
 } from '@aws-sdk/client-ec2';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { InternalErrorException, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { RouteRunState } from '../../functions/commons/route-state.js';
 import {
   type PlanAction,
@@ -89,9 +90,47 @@ afterEach(() => {
 });
 
 describe('route-apply handler', () => {
+  const RUN = 'arn:aws:states:eu-west-2:123456789012:execution:routes:failover-1';
   let handler: typeof import('../../functions/route-apply/index.js').handler;
   beforeAll(async () => {
     ({ handler } = await import('../../functions/route-apply/index.js'));
+  });
+  // The run holds the lease unless a test says otherwise.
+  beforeEach(() => {
+    dynamo.on(UpdateCommand).resolves({});
+  });
+
+  it('confirms and renews the lease right before each write', async () => {
+    // Prepare
+    const replace = actionOf(failoverPlan().plan.actions, 'replace-route');
+    ec2.on(ReplaceRouteCommand).resolves({});
+
+    // Act
+    await handler({ action: replace, executionId: RUN });
+
+    // Assess
+    const fence = dynamo.commandCalls(UpdateCommand)[0]?.args[0].input;
+    expect(fence).toMatchObject({
+      Key: { pk: `group#${GROUP}`, sk: 'state' },
+      ConditionExpression: 'leaseOwner = :owner',
+      ExpressionAttributeValues: { ':owner': RUN },
+    });
+    expect(ec2.commandCalls(ReplaceRouteCommand)).toHaveLength(1);
+  });
+
+  it('writes nothing and throws LeaseLostError, a name the ASL does not retry, once another run took the lease', async () => {
+    // Prepare
+    const replace = actionOf(failoverPlan().plan.actions, 'replace-route');
+    dynamo.on(UpdateCommand).rejects(conditionFailed());
+    ec2.on(ReplaceRouteCommand).resolves({});
+
+    // Act
+    const applying = handler({ action: replace, executionId: RUN });
+
+    // Assess
+    await expect(applying).rejects.toMatchObject({ name: 'LeaseLostError' });
+    expect(ec2.commandCalls(ReplaceRouteCommand)).toHaveLength(0);
+    expect(retriedBy(asl.States.Apply.ItemProcessor.States.ApplyAction)).not.toContain('LeaseLostError');
   });
 
   it('replaces the route when CreateRoute finds it already there', async () => {
@@ -104,7 +143,7 @@ describe('route-apply handler', () => {
     ec2.on(ReplaceRouteCommand).resolves({});
 
     // Act
-    const outcome = await handler({ action: create });
+    const outcome = await handler({ action: create, executionId: RUN });
 
     // Assess
     expect(outcome).toEqual({ actionId: create.actionId, status: 'applied', detail: 'applied-as-replace' });
@@ -128,7 +167,7 @@ describe('route-apply handler', () => {
     ec2.on(CreateRouteCommand).resolves({ Return: true });
 
     // Act
-    const outcome = await handler({ action: replace });
+    const outcome = await handler({ action: replace, executionId: RUN });
 
     // Assess
     expect(outcome).toEqual({ actionId: replace.actionId, status: 'applied', detail: 'applied-as-create' });
@@ -145,7 +184,7 @@ describe('route-apply handler', () => {
     ec2.on(ReplaceRouteCommand).rejects(ec2Error('RequestLimitExceeded', 'Request limit exceeded.', 503));
 
     // Act
-    const applying = handler({ action: replace });
+    const applying = handler({ action: replace, executionId: RUN });
 
     // Assess
     await expect(applying).rejects.toMatchObject({ name: 'RetryableAwsError' });
@@ -161,7 +200,7 @@ describe('route-apply handler', () => {
       .rejects(ec2Error('InvalidNetworkInterfaceID.NotFound', "The networkInterface ID 'eni-b' does not exist"));
 
     // Act
-    const applying = handler({ action: replace });
+    const applying = handler({ action: replace, executionId: RUN });
 
     // Assess
     await expect(applying).rejects.toMatchObject({
@@ -186,7 +225,7 @@ describe('route-apply handler', () => {
     ec2.on(AssociateAddressCommand).resolves({ AssociationId: 'eipassoc-0b1b2c3d' });
 
     // Act
-    const outcome = await handler({ action: move });
+    const outcome = await handler({ action: move, executionId: RUN });
 
     // Assess
     expect(outcome).toMatchObject({ actionId: move.actionId, status: 'applied' });
@@ -240,6 +279,7 @@ describe('route-decide handler', () => {
         Routes: [route, listRoute],
       })),
     });
+    ec2.on(GetManagedPrefixListEntriesCommand).resolves({ Entries: [{ Cidr: '10.20.0.0/16' }] });
   }
 
   function agentReportsUp(): void {
@@ -274,6 +314,29 @@ describe('route-decide handler', () => {
     expect(dynamo.commandCalls(UpdateCommand)[0]?.args[0].input).toMatchObject({
       Key: { pk: `group#${GROUP}`, sk: 'state' },
       ExpressionAttributeValues: { ':owner': 'arn:aws:states:eu-west-2:1:execution:m:run-1' },
+    });
+  });
+
+  it('refuses a managed prefix list holding 0.0.0.0/0 with a ConfigurationError, changing nothing', async () => {
+    // Prepare
+    const { request } = await intake({ input: sample('manual-repair.json') });
+    ec2Answers();
+    agentReportsUp();
+    ec2.on(GetManagedPrefixListEntriesCommand).resolves({ Entries: [{ Cidr: '10.20.0.0/16' }, { Cidr: '0.0.0.0/0' }] });
+    dynamo.on(UpdateCommand).resolves({ Attributes: { pk: `group#${GROUP}`, sk: 'state' } });
+
+    // Act
+    const deciding = handler({ request, confirming: false, executionId: 'arn:aws:states:eu-west-2:1:execution:m:pl' });
+
+    // Assess
+    await expect(deciding).rejects.toMatchObject({
+      name: 'ConfigurationError',
+      variable: 'MANAGED_PREFIX_LIST_IDS',
+      message: expect.stringContaining('pl-0000000a contains 0.0.0.0/0'),
+    });
+    expect(ec2.commandCalls(ReplaceRouteCommand)).toHaveLength(0);
+    expect(ec2.commandCalls(GetManagedPrefixListEntriesCommand)[0]?.args[0].input).toMatchObject({
+      PrefixListId: 'pl-0000000a',
     });
   });
 
@@ -366,18 +429,20 @@ describe('route-report handler', () => {
     });
   });
 
-  it('throws LeaseHeldError when the lease was lost before the record was saved', async () => {
+  it('reports lease-lost, listing what it applied, when the lease was lost before the record was saved', async () => {
     // Prepare
     routesOnStandby();
     dynamo.on(UpdateCommand).rejects(conditionFailed());
     eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e-1' }] });
 
     // Act
-    const reporting = handler(appliedFailover());
+    const report = await handler(appliedFailover());
 
     // Assess
-    await expect(reporting).rejects.toMatchObject({ name: 'LeaseHeldError' });
+    expect(report).toMatchObject({ result: 'lease-lost', record: { saved: false } });
+    expect(report.cause).toMatch(/another execution took the lease.*Applied \d+ of \d+ actions: replace-route/);
     expect(dynamo.commandCalls(UpdateCommand)[0]?.args[0].input.ConditionExpression).toBe('leaseOwner = :owner');
+    expect(eventBridge.commandCalls(PutEventsCommand)).toHaveLength(1);
   });
 
   it('writes nothing and notifies nobody on a dry run', async () => {
@@ -421,6 +486,20 @@ describe('route-intake handler', () => {
       InstanceIds: ['i-0abcdef1234567890'],
     });
   });
+
+  it.each(['networkmanager-tgw-vpc-attachment-deleted.json', 'cloudtrail-delete-tgw-vpc-attachment.json'])(
+    'ignores the primary-path signal %s when no primary path is configured, recording nothing',
+    async (file) => {
+      // Act
+      const intake = await handler({ input: sample(file) });
+
+      // Assess
+      expect(intake.trigger.kind).toBe('primary-path');
+      expect(intake.ignored).toMatch(/: no primary path is configured$/);
+      expect(dynamo.calls()).toHaveLength(0);
+      expect(ec2.calls()).toHaveLength(0);
+    },
+  );
 
   it('ignores a replayed event whose id is already recorded', async () => {
     // Prepare

@@ -91,6 +91,15 @@ describe('Route 53 Resolver endpoints in the simulated account', () => {
     expect(inbound.ResolverEndpoints).toEqual([]);
   });
 
+  it('refuses a security group EC2 does not have, as moto does', async () => {
+    // Act
+    const unknown = await failure(client.send(endpointInput({ SecurityGroupIds: ['sg-0fffffffffffffff0'] })));
+
+    // Assess
+    expect(unknown.name).toBe('ResourceNotFoundException');
+    expect(unknown.message).toBe("The security group 'sg-0fffffffffffffff0' does not exist");
+  });
+
   it('refuses a repeated CreatorRequestId, a single IP address and an unknown endpoint', async () => {
     // Prepare
     await client.send(endpointInput());
@@ -111,22 +120,9 @@ describe('Route 53 Resolver endpoints in the simulated account', () => {
     expect(unknown.name).toBe('ResourceNotFoundException');
   });
 
-  it('refuses a security group that does not exist in EC2, as AWS does, and creates nothing', async () => {
-    // Act
-    const made = await failure(
-      client.send(endpointInput({ CreatorRequestId: 'ep-sg', SecurityGroupIds: ['sg-0123456789abcdef0'] })),
-    );
-    const listed = await client.send(new ListResolverEndpointsCommand({}));
-
-    // Assess
-    expect(made.name).toBe('InvalidParameterException');
-    expect(made.message).toBe("The security group 'sg-0123456789abcdef0' does not exist");
-    expect(listed.ResolverEndpoints).toEqual([]);
-  });
-
   it('refuses to delete an endpoint that rules still use, naming them (RSLVR-00600)', async () => {
     // Prepare
-    const endpointId = await createOutboundEndpoint(client, network.subnetIds, network.securityGroupId);
+    const endpointId = await createOutboundEndpoint(client, network.subnetIds);
     const rule = await createForwardRule(client, endpointId, 'uses.example');
 
     // Act
@@ -142,7 +138,7 @@ describe('Route 53 Resolver endpoints in the simulated account', () => {
 describe('Route 53 Resolver tags', () => {
   it('tags rules at creation and by ARN, lists, overwrites and removes tags', async () => {
     // Prepare
-    const endpointId = await createOutboundEndpoint(client, network.subnetIds, network.securityGroupId);
+    const endpointId = await createOutboundEndpoint(client, network.subnetIds);
     const rule = await createForwardRule(client, endpointId, 'tagged.example', {
       Tags: [{ Key: 'cgw-autopilot:managed', Value: 'true' }],
     });

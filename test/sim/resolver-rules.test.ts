@@ -34,7 +34,7 @@ afterAll(async () => {
 beforeEach(async () => {
   await sim.reset();
   network = await createNetwork(sim);
-  endpointId = await createOutboundEndpoint(client, network.subnetIds, network.securityGroupId);
+  endpointId = await createOutboundEndpoint(client, network.subnetIds);
 });
 
 describe('Route 53 Resolver rules in the simulated account', () => {
@@ -85,7 +85,7 @@ describe('Route 53 Resolver rules in the simulated account', () => {
     const first = await createForwardRule(client, endpointId, 'a.example');
     await sim.reset();
     const networkAgain = await createNetwork(sim);
-    const endpointAgain = await createOutboundEndpoint(client, networkAgain.subnetIds, networkAgain.securityGroupId);
+    const endpointAgain = await createOutboundEndpoint(client, networkAgain.subnetIds);
 
     // Act
     const second = await createForwardRule(client, endpointAgain, 'a.example');
@@ -196,7 +196,7 @@ describe('Route 53 Resolver rules in the simulated account', () => {
   it('updates the name, targets and endpoint of a rule and keeps the rest', async () => {
     // Prepare
     const rule = await createForwardRule(client, endpointId, 'moving.example', { Name: 'before' });
-    const otherEndpoint = await createOutboundEndpoint(client, network.subnetIds, network.securityGroupId);
+    const otherEndpoint = await createOutboundEndpoint(client, network.subnetIds);
     sim.clock.advance(60_000);
 
     // Act
@@ -284,7 +284,7 @@ describe('ListResolverRules', () => {
 
   it('filters by the documented names, old UPPER_SNAKE names included, ANDing filters and ORing values', async () => {
     // Prepare
-    const other = await createOutboundEndpoint(client, network.subnetIds, network.securityGroupId);
+    const other = await createOutboundEndpoint(client, network.subnetIds);
     const a = await createForwardRule(client, endpointId, 'a.example', { Name: 'alpha', CreatorRequestId: 'cr-a' });
     const b = await createForwardRule(client, other, 'b.example', { Name: 'beta' });
     const system = await client.send(
