@@ -668,6 +668,8 @@ export async function runLab(options: LabOptions = {}): Promise<LabResult> {
         executions: 0,
         awsCalls: 0,
         simulatedMs: 0,
+        outputs: [],
+        why: [],
       };
       faultResult.rendered = renderScenario(scenario);
       log(faultResult.rendered);
