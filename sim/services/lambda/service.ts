@@ -9,6 +9,7 @@ import {
   SIM_ACCOUNT_ID,
   SIM_DEFAULT_REGION,
 } from '../../core/service.js';
+import { type NetworkScope, runWithNetwork } from '../../network/intercept.js';
 import { runWithClock } from './clock.js';
 import { invocationContext, runtimeVariables } from './context.js';
 import { runWithEnv } from './env.js';
@@ -24,6 +25,8 @@ export interface FunctionSpec {
   timeoutSec?: number;
   /** Lambda's default is 128 MB; only reported to the handler. */
   memoryMb?: number;
+  /** VpcConfig.SubnetIds: the function's connections then travel the simulated VPC network. */
+  vpcSubnetIds?: string[];
 }
 
 export type InvocationType = 'RequestResponse' | 'Event' | 'DryRun';
@@ -57,7 +60,8 @@ export interface InvocationRecord {
   logs: string[];
 }
 
-interface RegisteredFunction extends Required<Omit<FunctionSpec, 'environment'>> {
+interface RegisteredFunction extends Required<Omit<FunctionSpec, 'environment' | 'vpcSubnetIds'>> {
+  vpcSubnetIds: string[];
   arn: string;
   environment: Record<string, string>;
 }
@@ -78,9 +82,13 @@ export class LambdaService implements RestJsonService {
   /** Metrics the functions emitted in embedded metric format, as CloudWatch would extract them. */
   readonly metrics: EmbeddedMetric[] = [];
   private readonly functions = new Map<string, RegisteredFunction>();
+  /** Asynchronous (Event) invocations still running. */
+  private readonly queued = new Set<Promise<unknown>>();
   private clock = new SimClock();
   /** In the simulated account, "AWS" is the sim's endpoint: the runtime points the SDK at it. */
   private endpoint?: string;
+  /** The simulated VPC network a function in these subnets runs in (set by the account that has one). */
+  networkScope?: (subnetIds: string[]) => Promise<NetworkScope | undefined>;
 
   readonly routes = [
     {
@@ -128,6 +136,7 @@ export class LambdaService implements RestJsonService {
       environment: { ...spec.environment },
       timeoutSec: spec.timeoutSec ?? 3,
       memoryMb: spec.memoryMb ?? 128,
+      vpcSubnetIds: [...(spec.vpcSubnetIds ?? [])],
       arn,
     });
     return arn;
@@ -145,13 +154,24 @@ export class LambdaService implements RestJsonService {
     const run = this.run(fn, nameOrArn, payload, requestId, invocationType);
     if (invocationType === 'Event') {
       // Lambda queues the event and answers at once; the invocation's outcome only shows in the record.
-      void run;
+      this.queued.add(run);
+      void run.finally(() => this.queued.delete(run));
       return { requestId, statusCode: 202, executedVersion: '$LATEST', payload: null };
     }
     const outcome = await run;
     return 'error' in outcome
       ? { requestId, statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled', payload: outcome.error }
       : { requestId, statusCode: 200, executedVersion: '$LATEST', payload: outcome.result };
+  }
+
+  /** Whether no asynchronous invocation is running. */
+  isQuiet(): boolean {
+    return this.queued.size === 0;
+  }
+
+  /** Resolves once every asynchronous invocation started so far has finished. */
+  async settled(): Promise<void> {
+    while (this.queued.size > 0) await Promise.allSettled([...this.queued]);
   }
 
   reset(): void {
@@ -231,10 +251,13 @@ export class LambdaService implements RestJsonService {
     });
     let outcome: InvocationRecord['outcome'];
     try {
+      const scope =
+        fn.vpcSubnetIds.length > 0 && this.networkScope ? await this.networkScope(fn.vpcSubnetIds) : undefined;
+      const invoke = () => fn.handler(event, invocationContext(contextInput));
       const result = await Promise.race([
         runWithLogCapture(logs, () =>
           runWithClock(this.clock, () =>
-            runWithEnv(variables, () => fn.handler(event, invocationContext(contextInput))),
+            runWithEnv(variables, () => (scope ? runWithNetwork(scope, invoke) : invoke())),
           ),
         ),
         timedOut,

@@ -1,0 +1,3 @@
+export * from './config.js';
+export * from './types.js';
+export * from './verdicts.js';
