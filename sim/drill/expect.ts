@@ -255,11 +255,14 @@ export async function checkExpectation(exp: Expectation, ctx: ExpectationContext
     const verdicts = runs.map((names) => names.find((n) => n.name === e.name)?.verdict);
     const last = verdicts.at(-1);
     const reported = verdicts.filter((v) => v === e.verdict).length;
-    const okLast = last === e.verdict;
-    const okCount = e.reported === undefined || countOk(e.reported, reported);
+    // With `reported`, how many runs gave the verdict; without it, the last run's verdict.
+    const ok = e.reported === undefined ? last === e.verdict : countOk(e.reported, reported);
     return {
-      ok: okLast && okCount,
-      expected: `probe: ${e.name} ${e.verdict} in the last run${e.reported === undefined ? '' : `, ${countText(e.reported)} runs saying so`}`,
+      ok,
+      expected:
+        e.reported === undefined
+          ? `probe: ${e.name} ${e.verdict} in the last run`
+          : `probe: ${countText(e.reported)} runs saying ${e.name} ${e.verdict}`,
       actual: `${runs.length} runs, last ${last ?? 'none'}, ${reported} saying ${e.verdict} (${verdicts.join(', ')})`,
     };
   }

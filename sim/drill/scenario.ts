@@ -239,7 +239,7 @@ const expectation = z.union([
   z.strictObject({
     probe: z
       .strictObject({ name: z.string(), verdict: z.string(), reported: count.optional() })
-      .describe("the last probe run's verdict for the name; reported: how many runs gave that verdict"),
+      .describe("the last probe run's verdict for the name; with reported, how many runs gave that verdict instead"),
   }),
 ]);
 
