@@ -1,6 +1,5 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { z } from 'zod';
 import { notify } from '../adapters/notify.js';
 import { probeTargets } from '../adapters/reachability-probe.js';
 import type { StoredProbeRecord } from '../adapters/reachability-state.js';
@@ -12,14 +11,14 @@ import {
   RESOLVER_WAKE_COOLDOWN_SECONDS,
   reachabilityStore,
 } from '../commons/reachability-context.js';
-import { InvalidInputError } from '../core/errors.js';
-import { type NameProbe, namesForResolver, nextProbeRecord, type VerdictChange } from '../core/reachability/index.js';
-
-export interface ProbeTrigger {
-  kind: 'schedule' | 'route-change' | 'resolver-change' | 'manual';
-  summary: string;
-  eventId?: string;
-}
+import {
+  type NameProbe,
+  namesForResolver,
+  nextProbeRecord,
+  type ProbeTrigger,
+  parseProbeTrigger,
+  type VerdictChange,
+} from '../core/reachability/index.js';
 
 export interface ProbeReport {
   group: string;
@@ -34,38 +33,6 @@ export interface ProbeReport {
   /** Tracked names answered publicly, for which the resolver reconciler was started. */
   resolverWoken: string[];
   notified: { sns: boolean; events: boolean } | null;
-}
-
-const manualInput = z.strictObject({ requestedBy: z.string().max(200).optional() });
-const resultEvent = z.object({
-  id: z.string(),
-  source: z.literal('cgw-autopilot'),
-  'detail-type': z.enum(['Route Reconciliation Result', 'Resolver Reconciliation Result']),
-  detail: z.object({ result: z.string().optional(), applied: z.number().optional() }).passthrough(),
-});
-
-/** Why the probe runs: its schedule, a reconciler's change (failover, resolver rules), or an operator. */
-export function parseProbeTrigger(input: unknown): ProbeTrigger {
-  const event = resultEvent.safeParse(input);
-  if (event.success) {
-    const { detail } = event.data;
-    const route = event.data['detail-type'] === 'Route Reconciliation Result';
-    return {
-      kind: route ? 'route-change' : 'resolver-change',
-      eventId: event.data.id,
-      summary: `after the ${route ? 'route' : 'resolver'} reconciler ${detail.result ?? 'ran'} (${detail.applied ?? 0} changes)`,
-    };
-  }
-  const manual = manualInput.safeParse(input ?? {});
-  if (!manual.success)
-    throw new InvalidInputError(
-      '(input)',
-      'must be {"requestedBy": "..."} or a cgw-autopilot reconciliation result event',
-    );
-  const by = manual.data.requestedBy ?? 'an operator';
-  return by === 'schedule'
-    ? { kind: 'schedule', summary: 'schedule' }
-    : { kind: 'manual', summary: `on demand by ${by}` };
 }
 
 function emitMetrics(probes: readonly NameProbe[], unreachable: number): void {
