@@ -6,7 +6,7 @@ export type TcpVerdict = 'open' | 'refused' | 'timeout' | 'error' | 'not-tried';
 
 /** The VPC resolver's answer for one name, before classification. */
 export type VpcDnsAnswer =
-  | { kind: 'addresses'; addresses: string[] }
+  | { kind: 'addresses'; addresses: readonly string[] }
   | { kind: 'nxdomain' }
   | { kind: 'nodata' }
   | { kind: 'servfail' }
