@@ -55,6 +55,8 @@ export interface InvocationRecord {
   outcome: { result: unknown } | { error: FunctionErrorPayload };
   /** Simulated time the invocation started, and its wall-clock duration. */
   startedAt: string;
+  /** performance.now() when the invocation started (wall clock, comparable with the request log). */
+  startedAtWall: number;
   durationMs: number;
   /** What the function wrote to stdout/stderr: its log stream. */
   logs: string[];
@@ -276,6 +278,7 @@ export class LambdaService implements RestJsonService {
       payload,
       outcome,
       startedAt,
+      startedAtWall: started,
       durationMs: performance.now() - started,
       logs,
     });
