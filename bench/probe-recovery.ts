@@ -56,9 +56,14 @@ async function once(sim: SimAccount, name: string, repair: string): Promise<Reco
   const result0 = (
     report.outcome as { result: { changes: { downSeconds?: number }[]; trigger: { kind: string }; probedAt: string } }
   ).result;
-  // The repair happened in the same step; its simulated time is the step's, which the probe's run shares unless time moved.
-  const repairedAtSim =
-    lambda.invocations.filter((i) => i.startedAtWall <= repaired.end).at(-1)?.startedAt ?? report.startedAt;
+  // The simulated time of the repair: the reconciler's result event that reports it (EventBridge times have seconds).
+  const resultEvent = sim
+    .service<EventsService>('events')
+    .events.findLast(
+      (e) => e['detail-type'] === RESULT[service ?? ''] && Date.parse(e.time) <= Date.parse(result0.probedAt),
+    );
+  if (!resultEvent) throw new Error(`${name}: no ${RESULT[service ?? '']} event`);
+  const repairedAtSim = resultEvent.time;
   return {
     wallMs: report.startedAtWall + report.durationMs - repaired.end,
     simulatedSeconds: (Date.parse(result0.probedAt) - Date.parse(repairedAtSim)) / 1000,

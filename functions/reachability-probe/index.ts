@@ -18,6 +18,7 @@ import {
   type ProbeTrigger,
   parseProbeTrigger,
   type VerdictChange,
+  verdictOf,
 } from '../core/reachability/index.js';
 
 export interface ProbeReport {
@@ -30,6 +31,8 @@ export interface ProbeReport {
   unreachable: number;
   names: (NameProbe & { verdict: string; since: string; unreachableSince: string | null })[];
   changes: VerdictChange[];
+  /** A later-started run wrote the record first: this run's results are reported, not recorded. */
+  stale: boolean;
   /** Tracked names answered publicly, for which the resolver reconciler was started. */
   resolverWoken: string[];
   notified: { sns: boolean; events: boolean } | null;
@@ -50,16 +53,20 @@ function emitMetrics(probes: readonly NameProbe[], unreachable: number): void {
   metrics.publishStoredMetrics();
 }
 
-/** Stores the run's record unless another run wrote first; then the changes are computed again from its record. */
+/**
+ * Stores the run's record unless another run wrote first; then the changes are computed again from that
+ * run's record. A run overtaken by a later-started one stores nothing and reports no change.
+ */
 async function record(
   probes: NameProbe[],
   now: string,
-): Promise<{ stored: StoredProbeRecord; changes: VerdictChange[] }> {
+): Promise<{ stored: StoredProbeRecord; changes: VerdictChange[]; stale: boolean }> {
   for (let attempt = 0; ; attempt++) {
     const previous = await reachabilityStore.read();
-    const { record: next, changes } = nextProbeRecord(previous, probes, now);
+    const { record: next, changes, stale } = nextProbeRecord(previous, probes, now);
+    if (stale) return { stored: previous, changes, stale };
     const stored = { ...next, lastResults: probes };
-    if (await reachabilityStore.write(stored, previous.revision)) return { stored, changes };
+    if (await reachabilityStore.write(stored, previous.revision)) return { stored, changes, stale };
     if (attempt >= 4) throw new Error('the reachability record kept changing under this run');
   }
 }
@@ -107,17 +114,19 @@ export const handler = async (input: unknown): Promise<ProbeReport> => {
     tcpTimeoutMs: probeConfig.tcpTimeoutMs,
   });
   const recorded = await record(probes, now);
-  const { changes } = recorded;
+  const { changes, stale } = recorded;
   let { stored } = recorded;
   const unreachable = probes.filter((p) => !p.reachable).length;
   emitMetrics(probes, unreachable);
 
-  const toRepair = namesForResolver(probes, probeConfig.resolverNames, {
-    now,
-    resolverWokenAt: stored.resolverWokenAt,
-    cooldownSeconds: RESOLVER_WAKE_COOLDOWN_SECONDS,
-    triggeredByResolver: trigger.kind === 'resolver-change',
-  });
+  const toRepair = stale
+    ? []
+    : namesForResolver(probes, probeConfig.resolverNames, {
+        now,
+        resolverWokenAt: stored.resolverWokenAt,
+        cooldownSeconds: RESOLVER_WAKE_COOLDOWN_SECONDS,
+        triggeredByResolver: trigger.kind === 'resolver-change',
+      });
   const resolverWoken = await wakeResolver(toRepair, now);
   if (resolverWoken.length > 0) {
     const woken = { ...stored, resolverWokenAt: now, revision: stored.revision + 1 };
@@ -126,7 +135,7 @@ export const handler = async (input: unknown): Promise<ProbeReport> => {
   }
 
   const names = probes.map((p) => {
-    const state = stored.names[p.name];
+    const state = stale ? undefined : stored.names[p.name];
     return {
       ...p,
       verdict: state?.verdict ?? '',
@@ -143,6 +152,7 @@ export const handler = async (input: unknown): Promise<ProbeReport> => {
     unreachable,
     names,
     changes,
+    stale,
     resolverWoken,
     notified: null,
   };

@@ -7,7 +7,7 @@ const RCODES: Record<Rcode, number> = { NOERROR: 0, SERVFAIL: 2, NXDOMAIN: 3 };
 /** CNAME links followed before giving up. */
 const MAX_CHASE = 16;
 /** How long a forwarded query waits for the vendor's DNS before the resolver answers SERVFAIL (wall clock). */
-const FORWARD_TIMEOUT_MS = 300;
+const FORWARD_TIMEOUT_MS = 1500;
 
 /** What the VPC resolver needs from the rest of the simulated account. */
 export interface VpcResolverWorld {

@@ -129,6 +129,20 @@ describe('nextProbeRecord', () => {
       },
     ]);
   });
+
+  it('lets a run that started before the last recorded one change nothing', () => {
+    // Prepare: the run after a failover (09:02:10.300) recorded the recovery first.
+    const down = nextProbeRecord(EMPTY_PROBE_RECORD, [probe('db', 'servfail')], '2026-01-05T09:01:10.000Z');
+    const up = nextProbeRecord(down.record, [probe('db', 'vendor-private')], '2026-01-05T09:02:10.300Z');
+
+    // Act: the scheduled run that started at 09:02:10.000, still seeing the failure, writes last.
+    const late = nextProbeRecord(up.record, [probe('db', 'servfail')], '2026-01-05T09:02:10.000Z');
+
+    // Assess
+    expect(late.stale).toBe(true);
+    expect(late.changes).toEqual([]);
+    expect(late.record).toBe(up.record);
+  });
 });
 
 describe('namesForResolver', () => {

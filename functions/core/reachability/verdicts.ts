@@ -115,15 +115,18 @@ function secondsBetween(from: string, to: string): number {
 }
 
 /**
- * The record after a run and the verdicts that changed. A name seen for the first time counts as a
- * change only when it is unreachable, so a healthy first run tells nobody. A name no longer probed
- * drops out of the record.
+ * The record after a run that started probing at `now`, and the verdicts that changed. A name seen for
+ * the first time counts as a change only when it is unreachable, so a healthy first run tells nobody.
+ * A name no longer probed drops out of the record. A run that started before the one that last wrote
+ * the record (a slow scheduled run overtaken by one after a failover) is stale: it changes nothing.
  */
 export function nextProbeRecord(
   previous: ProbeRecord,
   probes: readonly NameProbe[],
   now: string,
-): { record: ProbeRecord; changes: VerdictChange[] } {
+): { record: ProbeRecord; changes: VerdictChange[]; stale: boolean } {
+  if (previous.lastRunAt && Date.parse(previous.lastRunAt) > Date.parse(now))
+    return { record: previous, changes: [], stale: true };
   const names: Record<string, NameState> = {};
   const changes: VerdictChange[] = [];
   for (const probe of probes) {
@@ -151,6 +154,7 @@ export function nextProbeRecord(
   return {
     record: { names, lastRunAt: now, resolverWokenAt: previous.resolverWokenAt, revision: previous.revision + 1 },
     changes,
+    stale: false,
   };
 }
 
