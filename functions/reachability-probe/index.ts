@@ -138,7 +138,7 @@ export const handler = async (input: unknown): Promise<ProbeReport> => {
     const state = stale ? undefined : stored.names[p.name];
     return {
       ...p,
-      verdict: state?.verdict ?? '',
+      verdict: state?.verdict ?? verdictOf(p),
       since: state?.since ?? now,
       unreachableSince: state?.unreachableSince ?? null,
     };
