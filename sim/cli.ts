@@ -18,7 +18,9 @@ const sim = await startSim({ port, host: values.host });
 console.log(`cgw-autopilot simulated account listening on ${sim.endpoint}`);
 console.log('Export these to point an AWS SDK or the AWS CLI at it:\n');
 for (const [key, value] of Object.entries(sim.env())) console.log(`export ${key}=${value}`);
-console.log(`\nControl API: ${sim.endpoint}/_sim/state, /_sim/requests, /_sim/faults, /_sim/clock/advance`);
+console.log(
+  `\nControl API: ${sim.endpoint}/_sim/state, /_sim/requests, /_sim/faults, /_sim/clock/advance, /_sim/dns/, /_sim/network/`,
+);
 console.log('Ctrl-C stops it.');
 const stop = async () => {
   await sim.stop();

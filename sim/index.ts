@@ -1,4 +1,5 @@
 import { VendorDnsServer } from './dns/server.js';
+import { controlNetwork } from './network/control.js';
 import { SimNetwork } from './network/network.js';
 import { SimServer } from './server.js';
 import type { Ec2Service } from './services/ec2/service.js';
@@ -34,6 +35,7 @@ export class SimAccount extends SimServer {
       vendorDns: this.dns,
     });
     this.service<LambdaService>('lambda').networkScope = (subnets) => this.network.scopeFor(subnets);
+    this.addControlRoute('network', (method, subpath, body) => controlNetwork(this.network, method, subpath, body));
   }
 
   override async start(): Promise<string> {

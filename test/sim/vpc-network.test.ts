@@ -178,4 +178,28 @@ describe('the simulated VPC network', () => {
     // Assess
     expect(result.verdict).toBe('timeout');
   });
+
+  it('takes tunnels down and closes vendor ports over the /_sim/network control routes, refusing a bad body', async () => {
+    // Prepare
+    const post = (path: string, body: unknown) =>
+      fetch(`${sim.endpoint}/_sim/network/${path}`, { method: 'POST', body: JSON.stringify(body) });
+    const vpc = world.ref('vpc', 'app');
+
+    // Act
+    const down = await post('tunnels', { instanceId: world.ref('instance', 'cgw-a'), up: false });
+    const pathWhileDown = sim.network.pathUp(vpc, '10.200.1.4');
+    await post('tunnels', { instanceId: world.ref('instance', 'cgw-a'), up: true });
+    const bad = await post('vendor-port', { address: '10.200.1.4', open: false });
+    const state = (await (await fetch(`${sim.endpoint}/_sim/network/state`)).json()) as {
+      vendorServices: { open: boolean }[];
+    };
+
+    // Assess
+    expect(down.status).toBe(200);
+    expect(pathWhileDown).toMatchObject({ up: false, reason: expect.stringContaining('tunnels') });
+    expect(sim.network.pathUp(vpc, '10.200.1.4')).toEqual({ up: true });
+    expect(bad.status).toBe(400);
+    expect(await bad.text()).toContain('port');
+    expect(state.vendorServices).toEqual([{ address: '10.200.1.4', port: 1521, open: true }]);
+  });
 });
