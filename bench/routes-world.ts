@@ -53,6 +53,7 @@ export async function routeWorld(tables: number): Promise<RouteWorld> {
       sim,
       bundleDir: BENCH_BUNDLE_DIR,
       parameterOverrides: {
+        VendorCidrs: '10.200.0.0/16',
         AgentStaleAfterSeconds: '86400',
         MaxChangesPerRun: String(Math.max(20, tables * 2)),
         SweepSchedule: 'rate(1 day)',

@@ -2,6 +2,7 @@ import { statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { build, type Format, type Loader } from 'esbuild';
 import { readCfnTemplate } from '../sim/deploy/cfn-yaml.js';
+import { resolveHandlerFile } from '../sim/deploy/handler-file.js';
 
 /** The esbuild BuildProperties SAM understands, as template.yaml writes them. */
 interface SamEsbuildProperties {
@@ -21,10 +22,14 @@ interface SamEsbuildProperties {
 export interface FunctionBundle {
   /** Logical id of the function in template.yaml. */
   name: string;
+  /** The first entry point, relative to the project (the template's folder). */
   entryPoint: string;
   handler: string;
-  /** The bundled file the handler lives in, and its size in bytes. */
+  /** The function's artifact root, as Lambda unpacks it: the Handler is resolved against it. */
+  artifactRoot: string;
+  /** The bundled file the Handler names, the export path in it, and the file's size in bytes. */
   outFile: string;
+  exportPath: string[];
   bytes: number;
 }
 
@@ -37,8 +42,10 @@ function pairs(list: string[] | undefined): Record<string, string> {
 }
 
 /**
- * Bundles every esbuild function of a SAM template the way `sam build` does: one bundle per
- * function, from its BuildProperties, paths relative to the template's folder.
+ * Bundles every esbuild function of a SAM template the way `sam build` does for a CodeUri without a
+ * package.json: esbuild run in the CodeUri folder on its EntryPoints (relative to it), everything in
+ * one artifact folder per function (no outbase: esbuild's default, the entry points' common folder),
+ * with the options of BuildProperties; the Handler is then resolved in that folder as Lambda does.
  */
 export async function bundleFunctions(
   templatePath: string,
@@ -57,11 +64,13 @@ export async function bundleFunctions(
     const handler = String(resource.Properties?.Handler);
     const entryPoint = props.EntryPoints?.[0];
     if (!entryPoint) throw new Error(`${templatePath}: ${name} has no Metadata.BuildProperties.EntryPoints`);
+    const codeUri = typeof resource.Properties?.CodeUri === 'string' ? resource.Properties.CodeUri : '.';
+    const codeDir = resolve(root, codeUri);
     const outExtension = pairs(props.OutExtension);
     const functionDir = join(outDir, name);
     await build({
-      entryPoints: (props.EntryPoints ?? []).map((e) => resolve(root, e)),
-      outbase: root,
+      absWorkingDir: codeDir,
+      entryPoints: props.EntryPoints ?? [],
       outdir: functionDir,
       bundle: true,
       platform: 'node',
@@ -77,8 +86,20 @@ export async function bundleFunctions(
       loader: pairs(props.Loader) as Record<string, Loader>,
       logLevel: 'error',
     });
-    const outFile = join(functionDir, entryPoint.replace(/\.[cm]?[jt]s$/, outExtension['.js'] ?? '.js'));
-    bundles.push({ name, entryPoint, handler, outFile, bytes: statSync(outFile).size });
+    const { file, exportPath } = resolveHandlerFile(
+      functionDir,
+      handler,
+      `${templatePath}: Resources.${name}.Properties.Handler`,
+    );
+    bundles.push({
+      name,
+      entryPoint: relative(root, resolve(codeDir, entryPoint)),
+      handler,
+      artifactRoot: functionDir,
+      outFile: file,
+      exportPath,
+      bytes: statSync(file).size,
+    });
   }
   return bundles;
 }

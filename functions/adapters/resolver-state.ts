@@ -1,8 +1,8 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from '../commons/clients.js';
 import { classifyAwsError } from '../commons/errors.js';
-import type { ResolverNameHistory } from '../core/resolver-rules/index.js';
+import type { ResolverNameHistory, StoredResolverNames } from '../core/resolver-rules/index.js';
 import { epochSeconds, groupKey, ItemLease } from './lease.js';
 
 // The resolver reconciler's items in the state table, beside the route reconciler's (pk group#<name>):
@@ -12,6 +12,8 @@ import { epochSeconds, groupKey, ItemLease } from './lease.js';
 
 const pk = groupKey;
 const STATE_KEY = 'resolver-state';
+/** Names and domains beyond the template's parameters (core/resolver-rules/config.ts, STORED_NAMES_SOURCE). */
+export const STORED_NAMES_KEY = 'resolver-config';
 const runKey = (executionId: string) => `resolver-run#${executionId.split(':').pop()}`;
 const EMPTY_HISTORY: ResolverNameHistory = { lastSeenAt: {}, lastKnownChains: {} };
 
@@ -45,6 +47,11 @@ export class ResolverStateStore {
     return historyOf(await this.lease.acquire(owner, now, seconds));
   }
 
+  /** Fencing before a write: LeaseLostError unless `owner` still holds the resolver lease, which then runs until now + seconds. */
+  async holdLease(owner: string, now: string, seconds: number): Promise<void> {
+    await this.lease.hold(owner, now, seconds);
+  }
+
   /** The history without the lease (a dry run). */
   async readHistory(): Promise<ResolverNameHistory> {
     const item = await this.lease.read();
@@ -59,6 +66,32 @@ export class ResolverStateStore {
   /** Gives the lease back without touching the history; a lease already gone is fine. */
   async releaseLease(owner: string): Promise<void> {
     await this.lease.release(owner);
+  }
+
+  /** The names and domains stored for the group, as written (validated by the core); none when absent. */
+  async readStoredNames(): Promise<StoredResolverNames | undefined> {
+    try {
+      const { Item } = await documentClient().send(
+        new GetCommand({
+          TableName: this.tableName,
+          Key: { pk: pk(this.group), sk: STORED_NAMES_KEY },
+          ConsistentRead: true,
+        }),
+      );
+      return Item ? { trackedNames: Item.trackedNames, staticDomains: Item.staticDomains } : undefined;
+    } catch (err) {
+      return classifyAwsError(err, 'reading the stored resolver names');
+    }
+  }
+
+  /** Replaces the stored names and domains (already validated by the caller). */
+  async writeStoredNames(names: { trackedNames: string[]; staticDomains: string[] }, now: string): Promise<void> {
+    await documentClient().send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { pk: pk(this.group), sk: STORED_NAMES_KEY, ...names, updatedAt: now },
+      }),
+    );
   }
 
   /** Stores one part (`plan`, `outcomes`) of a run's record; kept `keepSeconds` for the audit. */

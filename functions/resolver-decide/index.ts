@@ -4,7 +4,7 @@ import { logger } from '../commons/powertools.js';
 import { type ResolverContext, RUN_RECORD_SECONDS, resolverContext } from '../commons/resolver-context.js';
 import type { ResolverDecision, ResolverRequest } from '../commons/resolver-state.js';
 import type { NameResolution, ResolverConfig } from '../core/resolver-rules/index.js';
-import { planResolverRules } from '../core/resolver-rules/index.js';
+import { planResolverRules, withStoredNames } from '../core/resolver-rules/index.js';
 
 resolverContext();
 
@@ -65,8 +65,11 @@ function describe(resolution: NameResolution): string {
  * chains side by side, plans, and stores the plan in the state table for the apply and report states.
  */
 export const handler = async (event: { request: ResolverRequest; executionId: string }): Promise<ResolverDecision> => {
-  const context = resolverContext();
-  const { config, store } = context;
+  const base = resolverContext();
+  const { store } = base;
+  // The names and domains of the template plus those stored in the state table, read at each run.
+  const config = withStoredNames(base.config, await store.readStoredNames());
+  const context = { ...base, config };
   const now = new Date().toISOString();
   const [history, observation, resolutions] = await Promise.all([
     event.request.dryRun ? store.readHistory() : store.acquireLease(event.executionId, now, context.leaseSeconds),

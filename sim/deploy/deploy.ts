@@ -6,10 +6,10 @@ import { CreateTableCommand, DynamoDBClient, UpdateTimeToLiveCommand } from '@aw
 import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { CreateStateMachineCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
-import { bundleFunctions, type FunctionBundle } from '../../scripts/bundle.js';
 import { SIM_ACCOUNT_ID, SIM_DEFAULT_REGION } from '../core/service.js';
 import type { SimServer } from '../server.js';
 import type { LambdaHandler, LambdaService } from '../services/lambda/service.js';
+import { bundledArtifacts, type FunctionArtifact, samBuildArtifacts } from './artifacts.js';
 import { readCfnTemplate } from './cfn-yaml.js';
 import { DeployError, evaluateCondition, type ResolveScope, referencesIn, resolveValue } from './intrinsics.js';
 
@@ -40,6 +40,8 @@ export interface DeployedStack {
   physical: Record<string, string>;
   /** Function logical id -> its entry point, and function name -> logical id, to name a failing handler's file. */
   entryPoints: Record<string, string>;
+  /** Where the functions' code came from: sam build's artifacts (.aws-sam/build) or the project's bundler. */
+  artifacts?: FunctionArtifact['origin'];
   functionLogicalIds: Record<string, string>;
   /** Rules created from the template (name -> the logical id and event of its origin). */
   rules: { name: string; origin: string; target: string; pattern?: unknown; schedule?: string }[];
@@ -52,7 +54,10 @@ export interface LocalDeployOptions {
   sim: SimServer;
   stackName?: string;
   parameterOverrides?: Record<string, string>;
-  /** Where function bundles are written; a folder under the OS temp dir by default. */
+  /**
+   * Where the project's bundler writes the functions; given, it is used even when sam build's
+   * artifacts exist. Without it: .aws-sam/build when present, else a folder per process under dist/.
+   */
   bundleDir?: string;
 }
 
@@ -101,6 +106,9 @@ const NOT_SIMULATED = new Set([
   'AWS::EC2::SecurityGroupEgress',
   'AWS::EC2::SecurityGroupIngress',
   'AWS::SNS::TopicPolicy',
+  'AWS::KMS::Key',
+  'AWS::SQS::Queue',
+  'AWS::SQS::QueuePolicy',
   'AWS::SNS::Subscription',
   'AWS::Lambda::Permission',
 ]);
@@ -119,16 +127,22 @@ function bundleDirFor(templatePath: string): string {
   return dir;
 }
 
-const bundleCache = new Map<string, Promise<Map<string, FunctionBundle>>>();
+const bundleCache = new Map<string, Promise<Map<string, FunctionArtifact>>>();
 
-/** The template's function bundles, built once per process and template (each deploy still cold-starts them). */
-function bundlesOf(templatePath: string, bundleDir?: string): Promise<Map<string, FunctionBundle>> {
+/**
+ * What each function runs, as a deploy would: sam build's artifacts when .aws-sam/build is present
+ * (and no bundleDir is asked for), else the project's bundles, built once per process and template
+ * (each deploy still cold-starts them).
+ */
+function artifactsOf(templatePath: string, bundleDir?: string): Promise<Map<string, FunctionArtifact>> {
+  if (!bundleDir) {
+    const built = samBuildArtifacts(templatePath);
+    if (built) return Promise.resolve(built);
+  }
   const key = `${resolve(templatePath)}\0${bundleDir ?? ''}`;
   let bundles = bundleCache.get(key);
   if (!bundles) {
-    bundles = bundleFunctions(templatePath, bundleDir ?? bundleDirFor(templatePath)).then(
-      (list) => new Map(list.map((b) => [b.name, b])),
-    );
+    bundles = bundledArtifacts(templatePath, bundleDir ?? bundleDirFor(templatePath));
     bundleCache.set(key, bundles);
     bundles.catch(() => bundleCache.delete(key));
   }
@@ -156,6 +170,7 @@ export async function deployTemplate(options: LocalDeployOptions): Promise<Deplo
     resources: {},
     declared: new Set(Object.keys(resources)),
   };
+  checkRules(template, scope, templatePath);
   for (const [name, expr] of Object.entries((template.Conditions ?? {}) as Record<string, unknown>)) {
     scope.conditions[name] = evaluateCondition(expr, scope, `${templatePath}: Conditions.${name}`);
   }
@@ -182,7 +197,7 @@ export async function deployTemplate(options: LocalDeployOptions): Promise<Deplo
     functionLogicalIds: {},
   };
   const lambda = sim.service<LambdaService>('lambda');
-  let bundles: Map<string, FunctionBundle> | undefined;
+  let artifacts: Map<string, FunctionArtifact> | undefined;
 
   for (const logicalId of deployOrder(resources, globals, templatePath)) {
     const resource = resources[logicalId]!;
@@ -238,9 +253,10 @@ export async function deployTemplate(options: LocalDeployOptions): Promise<Deplo
       }
       case 'AWS::Serverless::Function': {
         rejectUnknown(resource.Properties ?? {}, FUNCTION_PROPERTIES, where);
-        bundles ??= await bundlesOf(templatePath, options.bundleDir);
-        const bundle = bundles.get(logicalId);
-        if (!bundle) throw new DeployError(`${where}: Metadata.BuildMethod must be esbuild with EntryPoints`);
+        artifacts ??= await artifactsOf(templatePath, options.bundleDir);
+        const artifact = artifacts.get(logicalId);
+        if (!artifact) throw new DeployError(`${where}: Metadata.BuildMethod must be esbuild with EntryPoints`);
+        stack.artifacts = artifact.origin;
         const merged = mergeGlobals(globals, resource.Properties ?? {});
         const p = resolveValue(withoutEvents(merged), scope, `${where}.Properties`) as Record<string, unknown>;
         const functionName = (p.FunctionName as string | undefined) ?? physicalName(stackName, logicalId, 64);
@@ -248,14 +264,14 @@ export async function deployTemplate(options: LocalDeployOptions): Promise<Deplo
           {}) as Record<string, unknown>;
         const arn = lambda.register({
           name: functionName,
-          handler: lazyHandler(bundle, logicalId),
+          handler: lazyHandler(artifact),
           environment: Object.fromEntries(Object.entries(environment).map(([k, v]) => [k, String(v)])),
           timeoutSec: Number(p.Timeout ?? 3),
           memoryMb: Number(p.MemorySize ?? 128),
           vpcSubnetIds: ((p.VpcConfig as { SubnetIds?: unknown[] } | undefined)?.SubnetIds ?? []).map(String),
         });
         record(functionName, { Arn: arn });
-        stack.entryPoints[logicalId] = bundle.entryPoint;
+        stack.entryPoints[logicalId] = artifact.entryPoint;
         stack.functionLogicalIds[functionName] = logicalId;
         await createEventSources(logicalId, arn, merged.Events, scope, stack, clients.events, where);
         break;
@@ -328,13 +344,17 @@ export async function deployTemplate(options: LocalDeployOptions): Promise<Deplo
         if (!NOT_SIMULATED.has(type)) {
           throw new DeployError(`${where}: resource type ${type || '(none)'} is not supported by the local deploy`);
         }
-        const name = physicalName(stackName, logicalId);
+        const name = physicalName(stackName, logicalId, type === 'AWS::SQS::Queue' ? 80 : 255);
         if (type === 'AWS::CloudWatch::Alarm') stack.alarms[logicalId] = props();
-        record(
-          name,
-          { Arn: `arn:aws:local:${scope.region}:${scope.accountId}:${logicalId}/${name}`, GroupId: `sg-${name}` },
-          false,
-        );
+        const attributes: Record<string, string> =
+          type === 'AWS::SQS::Queue'
+            ? {
+                Arn: `arn:aws:sqs:${scope.region}:${scope.accountId}:${name}`,
+                QueueName: name,
+                QueueUrl: `https://sqs.${scope.region}.amazonaws.com/${scope.accountId}/${name}`,
+              }
+            : { Arn: `arn:aws:local:${scope.region}:${scope.accountId}:${logicalId}/${name}`, GroupId: `sg-${name}` };
+        record(type === 'AWS::SQS::Queue' ? attributes.QueueUrl! : name, attributes, false);
       }
     }
   }
@@ -352,6 +372,29 @@ export async function deployTemplate(options: LocalDeployOptions): Promise<Deplo
   return stack;
 }
 
+type Rule = { RuleCondition?: unknown; Assertions?: { Assert?: unknown; AssertDescription?: string }[] };
+
+/**
+ * The template's Rules, as CloudFormation checks them before creating anything: an assertion that
+ * does not hold (when its rule's RuleCondition does) fails the deploy with its AssertDescription.
+ * Assertions are evaluated with the condition functions over parameters (Fn::Equals, Fn::Not,
+ * Fn::And, Fn::Or, Ref); the rule-only functions (Fn::Contains, Fn::EachMemberEquals, ...) fail,
+ * naming the rule.
+ */
+function checkRules(template: Record<string, unknown>, scope: ResolveScope, file: string): void {
+  for (const [name, rule] of Object.entries((template.Rules ?? {}) as Record<string, Rule>)) {
+    const where = `${file}: Rules.${name}`;
+    if (rule.RuleCondition !== undefined && !evaluateCondition(rule.RuleCondition, scope, `${where}.RuleCondition`)) {
+      continue;
+    }
+    for (const [index, assertion] of (rule.Assertions ?? []).entries()) {
+      if (!evaluateCondition(assertion.Assert, scope, `${where}.Assertions[${index}]`)) {
+        throw new DeployError(`${where}: ${assertion.AssertDescription ?? 'assertion failed'}`);
+      }
+    }
+  }
+}
+
 /** Template parameters with defaults and overrides, checked against their declared constraints. */
 function resolveParameters(
   template: Record<string, unknown>,
@@ -367,6 +410,8 @@ function resolveParameters(
       AllowedPattern?: string;
       MinValue?: number;
       MaxValue?: number;
+      MinLength?: number;
+      MaxLength?: number;
     }
   >;
   for (const name of Object.keys(overrides)) {
@@ -390,6 +435,16 @@ function resolveParameters(
     }
     if (spec.AllowedValues && !spec.AllowedValues.map(String).includes(raw)) {
       throw new DeployError(`${file}: parameter ${name} must be one of ${spec.AllowedValues.join(', ')}, got '${raw}'`);
+    }
+    if (spec.MaxLength !== undefined && raw.length > spec.MaxLength) {
+      throw new DeployError(
+        `${file}: parameter ${name} must contain at most ${spec.MaxLength} characters, got ${raw.length}`,
+      );
+    }
+    if (spec.MinLength !== undefined && raw.length < spec.MinLength) {
+      throw new DeployError(
+        `${file}: parameter ${name} must contain at least ${spec.MinLength} characters, got ${raw.length}`,
+      );
     }
     if (spec.AllowedPattern && !new RegExp(`^(?:${spec.AllowedPattern})$`).test(raw)) {
       throw new DeployError(`${file}: parameter ${name} does not match ${spec.AllowedPattern}: '${raw}'`);
@@ -421,7 +476,7 @@ function deployOrder(resources: Record<string, Resource>, globals: Record<string
     // A function also depends on what Globals.Function references (its shared environment).
     const properties =
       resource.Type === 'AWS::Serverless::Function'
-        ? { ...globals, ...resource.Properties }
+        ? mergeGlobals(globals, resource.Properties ?? {})
         : (resource.Properties ?? {});
     for (const [key, value] of Object.entries(properties)) {
       for (const dep of referencesIn(value)) if (!deps.has(dep)) deps.set(dep, `Properties.${key}`);
@@ -471,16 +526,22 @@ let deployments = 0;
  * at import), so concurrent invocations never share SDK clients, retry quotas or module state, and a
  * new deployment starts from cold.
  */
-function lazyHandler(bundle: FunctionBundle, logicalId: string): LambdaHandler {
+function lazyHandler(artifact: FunctionArtifact): LambdaHandler {
   const deployment = ++deployments;
-  const exportName = bundle.handler.slice(bundle.handler.lastIndexOf('.') + 1);
   const idle: LambdaHandler[] = [];
   let environments = 0;
   const coldStart = async (): Promise<LambdaHandler> => {
-    const url = `${pathToFileURL(bundle.outFile).href}?function=${logicalId}&deployment=${deployment}&environment=${++environments}`;
+    const url = `${pathToFileURL(artifact.file).href}?function=${artifact.logicalId}&deployment=${deployment}&environment=${++environments}`;
     const mod = (await import(url)) as Record<string, unknown>;
-    const handler = mod[exportName];
-    if (typeof handler !== 'function') throw new DeployError(`${bundle.outFile} exports no function ${exportName}`);
+    const handler = artifact.exportPath.reduce<unknown>(
+      (value, key) => (value as Record<string, unknown> | undefined)?.[key],
+      mod,
+    );
+    if (typeof handler !== 'function') {
+      throw new DeployError(
+        `${artifact.file}: Handler ${artifact.handler} is undefined or not exported (Runtime.HandlerNotFound)`,
+      );
+    }
     return handler as LambdaHandler;
   };
   return async (event, context) => {

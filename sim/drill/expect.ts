@@ -100,8 +100,11 @@ export async function checkExpectation(exp: Expectation, ctx: ExpectationContext
   }
   if ('sourceDestCheck' in exp) {
     const e = exp.sourceDestCheck;
-    const result = await world.call('ec2:DescribeInstanceAttribute', {
-      InstanceId: world.ref('instance', e.instance),
+    // Read where the product writes it and where EC2 applies it: the instance's primary network
+    // interface. On EC2 the instance attribute of a one-ENI instance is that ENI's (the sim agrees);
+    // other endpoints (moto) keep the two apart, so the instance attribute would not show the change.
+    const result = await world.call('ec2:DescribeNetworkInterfaceAttribute', {
+      NetworkInterfaceId: world.ref('eni', e.instance),
       Attribute: 'sourceDestCheck',
     });
     const enabled = result.SourceDestCheck?.Value;
@@ -135,8 +138,9 @@ export async function checkExpectation(exp: Expectation, ctx: ExpectationContext
   if ('lastOutput' in exp) {
     const e = exp.lastOutput;
     const executions = await listExecutions(world, e.stateMachine);
-    const last = executions[0];
-    if (!last) return { ok: false, expected: `an execution of ${e.stateMachine}`, actual: 'none' };
+    const last = e.execution ? executions.find((x) => x.name === e.execution) : executions[0];
+    if (!last)
+      return { ok: false, expected: `an execution ${e.execution ?? ''} of ${e.stateMachine}`.trim(), actual: 'none' };
     const described = await world.call('sfn:DescribeExecution', { executionArn: last.executionArn });
     const document = described.output
       ? JSON.parse(described.output)
@@ -154,9 +158,9 @@ export async function checkExpectation(exp: Expectation, ctx: ExpectationContext
   }
   if ('notifications' in exp) {
     const e = exp.notifications;
-    const published = world.sim
-      .service<SnsService>('sns')
-      .published.filter((m) => !e.contains || `${m.subject ?? ''} ${m.message}`.includes(e.contains));
+    const published = publishedMessages(world).filter(
+      (m) => !e.contains || `${m.subject ?? ''} ${m.message}`.includes(e.contains),
+    );
     return {
       ok: countOk(e.count, published.length),
       expected: `${countText(e.count)} notifications${e.contains ? ` mentioning "${e.contains}"` : ''}`,
@@ -277,8 +281,8 @@ export async function checkExpectation(exp: Expectation, ctx: ExpectationContext
 async function listExecutions(
   world: DrillWorld,
   stateMachine: string,
-): Promise<{ executionArn: string; status: string }[]> {
-  const out: { executionArn: string; status: string }[] = [];
+): Promise<{ executionArn: string; name: string; status: string }[]> {
+  const out: { executionArn: string; name: string; status: string }[] = [];
   let nextToken: string | undefined;
   do {
     const page = await world.call('sfn:ListExecutions', {
@@ -289,4 +293,19 @@ async function listExecutions(
     nextToken = page.nextToken;
   } while (nextToken);
   return out;
+}
+
+/**
+ * What was published to SNS: the simulated topic's record, or, when SNS is served by another endpoint
+ * (where messages cannot be read back), the Publish requests the product sent there, as logged here.
+ */
+function publishedMessages(world: DrillWorld): { subject?: string | undefined; message: string }[] {
+  if (!world.sim.upstreamServices.includes('sns')) return world.sim.service<SnsService>('sns').published;
+  return world.sim.log
+    .all({ service: 'sns' })
+    .filter((r) => r.action === 'Publish' && r.outcome === 'ok')
+    .map((r) => {
+      const params = r.params as { Subject?: string; Message?: string };
+      return { subject: params.Subject, message: params.Message ?? '' };
+    });
 }

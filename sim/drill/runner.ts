@@ -9,7 +9,7 @@ import type { EventsService } from '../services/events.js';
 import type { LambdaService } from '../services/lambda/service.js';
 import type { SfnService } from '../services/sfn/service.js';
 import { checkExpectation, type ExpectationResult } from './expect.js';
-import { readScenario, type Scenario } from './scenario.js';
+import { durationMs, readScenario, type Scenario } from './scenario.js';
 import { collectTimeline, TimelineCursor, type TimelineEntry } from './timeline.js';
 import { DrillWorld } from './world.js';
 
@@ -62,10 +62,30 @@ export async function settle(sim: SimServer, timeoutMs = 60_000): Promise<void> 
   }
 }
 
-/** The vendor DNS server's address for a template that declares VendorDnsTargets: it is the sim's, on a port chosen at start. */
-function vendorDnsTargets(sim: SimAccount, templatePath: string): Record<string, string> {
+/**
+ * Moves simulated time forward by ms one due timer at a time, letting the account settle after each:
+ * what a timer starts (a retry, a scheduled sweep) runs at its own time, before later timers fire.
+ */
+export async function advanceStepwise(sim: SimServer, ms: number): Promise<void> {
+  const target = sim.clock.now() + ms;
+  for (let due = sim.clock.nextDue(); due !== undefined && due <= target; due = sim.clock.nextDue()) {
+    sim.clock.advance(Math.max(0, due - sim.clock.now()));
+    await settle(sim);
+  }
+  sim.clock.advance(target - sim.clock.now());
+}
+
+/**
+ * The drill's vendor, for a template that declares these parameters: its DNS server is the sim's (on
+ * a port chosen at start), and its network is 10.200.0.0/16, which every scenario's topology routes
+ * through the gateways unless the scenario sets VendorCidrs.
+ */
+function drillVendor(sim: SimAccount, templatePath: string): Record<string, string> {
   const parameters = (readCfnTemplate(templatePath).Parameters ?? {}) as Record<string, unknown>;
-  return 'VendorDnsTargets' in parameters ? { VendorDnsTargets: sim.dns.servers().join(',') } : {};
+  return {
+    ...('VendorDnsTargets' in parameters ? { VendorDnsTargets: sim.dns.servers().join(',') } : {}),
+    ...('VendorCidrs' in parameters ? { VendorCidrs: '10.200.0.0/16' } : {}),
+  };
 }
 
 /**
@@ -96,30 +116,25 @@ function unexpectedFailures(world: DrillWorld): ExpectationResult {
 }
 
 /** Errors the product throws on purpose, for its state machines' Retry and Catch. */
-const EXPECTED_ERRORS = new Set(['LeaseHeldError', 'RetryableAwsError', 'ActionFailedError', 'InvalidInputError']);
+const EXPECTED_ERRORS = new Set([
+  'LeaseHeldError',
+  'LeaseLostError',
+  'RetryableAwsError',
+  'ActionFailedError',
+  'InvalidInputError',
+]);
 
 /** Plays one scenario on a freshly reset account with the template deployed, and checks its expectations. */
 export async function runScenario(scenario: Scenario, options: DrillOptions): Promise<ScenarioResult> {
   const { sim, root } = options;
   await sim.reset();
+  const upstream = sim.upstreamServices.length > 0;
   const startedAt = sim.clock.now();
   const templatePath = options.templatePath ?? resolve(root, 'template.yaml');
   // Parameters that name topology ids ({{vpc.app}}, {{endpoint.outbound}}) need the topology built first.
   const early = JSON.stringify(scenario.parameters).includes('{{')
     ? new DrillWorld(sim, { physical: {} } as DeployedStack, root)
     : undefined;
-  let buildError: unknown;
-  if (early) await early.build(early.fill(scenario.topology)).catch((err: unknown) => (buildError = err ?? 'failed'));
-  const stack: DeployedStack = await deployTemplate({
-    templatePath,
-    sim,
-    parameterOverrides: {
-      ...vendorDnsTargets(sim, templatePath),
-      ...(early ? early.fill(scenario.parameters) : scenario.parameters),
-    },
-  });
-  const world = new DrillWorld(sim, stack, root);
-  if (early) Object.assign(world.names, early.names);
   const result: ScenarioResult = {
     name: scenario.name,
     file: scenario.file,
@@ -131,9 +146,32 @@ export async function runScenario(scenario: Scenario, options: DrillOptions): Pr
     awsCalls: 0,
     simulatedMs: 0,
   };
+  let buildError: unknown;
+  if (early) await early.build(early.fill(scenario.topology)).catch((err: unknown) => (buildError = err ?? 'failed'));
+  if (buildError !== undefined) {
+    // The topology's own error, not the later failure to fill parameters with ids it never got.
+    result.error = `building the topology: ${buildError instanceof Error ? buildError.message : String(buildError)}`;
+    if (early && upstream) await early.cleanup();
+    return result;
+  }
+  // Another endpoint is not reset between scenarios: each deployment gets its own names there.
+  const stackName = upstream
+    ? `cgw-autopilot-${(early ?? { runId: crypto.randomUUID().slice(0, 8) }).runId}`
+    : undefined;
+  const stack: DeployedStack = await deployTemplate({
+    templatePath,
+    sim,
+    ...(stackName ? { stackName } : {}),
+    parameterOverrides: {
+      ...drillVendor(sim, templatePath),
+      ...(early ? early.fill(scenario.parameters) : scenario.parameters),
+    },
+  });
+  const world = new DrillWorld(sim, stack, root, early?.runId);
+  if (early) Object.assign(world.names, early.names);
+  sim.service<SfnService>('states').retryTime = scenario.retryTime;
   const cursor = new TimelineCursor(sim);
   try {
-    if (buildError !== undefined) throw buildError;
     if (!early) await world.build(world.fill(scenario.topology));
     await settle(sim);
     const built = Object.values(world.names).reduce((n, ids) => n + Object.keys(ids).length, 0);
@@ -147,7 +185,11 @@ export async function runScenario(scenario: Scenario, options: DrillOptions): Pr
     }
     const since = sim.log.mark();
     for (const step of scenario.steps) {
-      const what = await world.step(step);
+      let what: string;
+      if ('advance' in step && scenario.retryTime === 'simulated') {
+        await advanceStepwise(sim, durationMs(step.advance));
+        what = `time advanced ${step.advance} to ${sim.clock.iso()}, timer by timer`;
+      } else what = await world.step(step);
       await settle(sim);
       result.timeline.push(await collectTimeline(world, cursor, what, options.verbose ?? false));
     }
@@ -165,6 +207,9 @@ export async function runScenario(scenario: Scenario, options: DrillOptions): Pr
   }
   result.executions = cursor.executionCount;
   result.simulatedMs = sim.clock.now() - startedAt;
+  // What the scenario made on another endpoint would still be there for the next one (the product
+  // finds its tables, instances and rules by tag): it is removed, best effort.
+  if (upstream) await world.cleanup();
   return result;
 }
 

@@ -38,6 +38,7 @@ export interface Names {
   routeTable: Record<string, string>;
   eip: Record<string, string>;
   endpoint: Record<string, string>;
+  securityGroup: Record<string, string>;
   rule: Record<string, string>;
 }
 
@@ -53,15 +54,76 @@ export class DrillWorld {
     routeTable: {},
     eip: {},
     endpoint: {},
+    securityGroup: {},
     rule: {},
   };
   private clients = new Map<SdkName, AnyClient>();
+  /** Tells this run's names and CreatorRequestIds from an earlier run's on an endpoint the drill does not reset. */
+  readonly runId: string;
 
   constructor(
     readonly sim: SimAccount,
     readonly stack: DeployedStack,
     readonly root: string,
-  ) {}
+    runId?: string,
+  ) {
+    this.runId = runId ?? crypto.randomUUID().slice(0, 8);
+  }
+
+  /**
+   * Removes, best effort, what this run made on an endpoint the drill does not reset: the product's
+   * and the topology's Resolver rules (disassociated first) and endpoints, the instances (terminated),
+   * the route tables, security groups and the deployment's state table. The product finds tables,
+   * instances and rules by tag, so leftovers would join the next scenario. Returns what could not go.
+   */
+  async cleanup(): Promise<string[]> {
+    const failures: string[] = [];
+    const attempt = async (what: string, call: () => Promise<unknown>) => {
+      try {
+        await call();
+      } catch (err) {
+        failures.push(`${what}: ${(err as Error).message}`);
+      }
+    };
+    const vpcs = new Set(Object.values(this.names.vpc));
+    const endpoints = new Set(Object.values(this.names.endpoint));
+    await attempt('resolver rules', async () => {
+      const { ResolverRules = [] } = await this.call('route53resolver:ListResolverRules', { MaxResults: 100 });
+      for (const rule of ResolverRules as { Id: string; ResolverEndpointId?: string }[]) {
+        if (!rule.ResolverEndpointId || !endpoints.has(rule.ResolverEndpointId)) continue;
+        for (const vpc of vpcs) {
+          await attempt(`disassociate ${rule.Id}`, () =>
+            this.call('route53resolver:DisassociateResolverRule', { ResolverRuleId: rule.Id, VPCId: vpc }),
+          );
+        }
+        await attempt(`delete ${rule.Id}`, () =>
+          this.call('route53resolver:DeleteResolverRule', { ResolverRuleId: rule.Id }),
+        );
+      }
+    });
+    for (const id of endpoints)
+      await attempt(`endpoint ${id}`, () =>
+        this.call('route53resolver:DeleteResolverEndpoint', { ResolverEndpointId: id }),
+      );
+    const instances = Object.values(this.names.instance);
+    if (instances.length)
+      await attempt('instances', () => this.call('ec2:TerminateInstances', { InstanceIds: instances }));
+    for (const id of Object.values(this.names.eip))
+      await attempt(`address ${id}`, () => this.call('ec2:ReleaseAddress', { AllocationId: id }));
+    for (const id of Object.values(this.names.routeTable)) {
+      await attempt(`route table ${id}`, async () => {
+        const { RouteTables } = await this.call('ec2:DescribeRouteTables', { RouteTableIds: [id] });
+        for (const a of (RouteTables[0]?.Associations ?? []) as { RouteTableAssociationId: string }[])
+          await this.call('ec2:DisassociateRouteTable', { AssociationId: a.RouteTableAssociationId });
+        await this.call('ec2:DeleteRouteTable', { RouteTableId: id });
+      });
+    }
+    for (const id of Object.values(this.names.securityGroup))
+      await attempt(`security group ${id}`, () => this.call('ec2:DeleteSecurityGroup', { GroupId: id }));
+    const table = this.stack.resources?.find((r) => r.logicalId === 'StateTable')?.physicalId;
+    if (table) await attempt(`table ${table}`, () => this.call('dynamodb:DeleteTable', { TableName: table }));
+    return failures;
+  }
 
   client(service: SdkName): AnyClient {
     let client = this.clients.get(service);
@@ -123,6 +185,12 @@ export class DrillWorld {
           if (name === undefined)
             throw new ScenarioError(`unknown reference {{${kind}}} (use {{now}} or {{kind.name}})`);
           if (kind === 'stateMachine') return this.stateMachineArn(name);
+          if (kind === 'resource') {
+            // The resource's Ref: a table's name, a topic's ARN, a function's name.
+            const id = this.stack.resources.find((r) => r.logicalId === name)?.physicalId;
+            if (!id) throw new ScenarioError(`template.yaml has no resource ${name} in this deployment`);
+            return id;
+          }
           if (!(kind in this.names)) throw new ScenarioError(`unknown reference {{${kind}.${name}}}`);
           return this.ref(kind as keyof Names, name);
         },
@@ -196,18 +264,26 @@ export class DrillWorld {
         await this.call('ec2:AssociateAddress', { AllocationId, InstanceId: this.ref('instance', eip.instance) });
     }
     for (const endpoint of topology.resolverEndpoints) {
+      // Route 53 Resolver needs an existing security group in the endpoint's VPC.
+      const vpcName = endpoint.subnets[0]!.split('.')[0]!;
+      const { GroupId } = await this.call('ec2:CreateSecurityGroup', {
+        GroupName: `resolver-${endpoint.name}`,
+        Description: `Route 53 Resolver endpoint ${endpoint.name}`,
+        VpcId: this.ref('vpc', vpcName),
+      });
+      this.names.securityGroup[endpoint.name] = GroupId;
       const { ResolverEndpoint } = await this.call('route53resolver:CreateResolverEndpoint', {
-        CreatorRequestId: `drill-${endpoint.name}`,
+        CreatorRequestId: `drill-${endpoint.name}-${this.runId}`,
         Name: endpoint.name,
         Direction: endpoint.direction,
-        SecurityGroupIds: ['sg-0d1a11000000000a'],
+        SecurityGroupIds: [GroupId],
         IpAddresses: endpoint.subnets.map((s) => ({ SubnetId: this.ref('subnet', s) })),
       });
       this.names.endpoint[endpoint.name] = ResolverEndpoint.Id;
     }
     for (const rule of topology.resolverRules) {
       const { ResolverRule } = await this.call('route53resolver:CreateResolverRule', {
-        CreatorRequestId: `drill-${rule.name}`,
+        CreatorRequestId: `drill-${rule.name}-${this.runId}`,
         Name: rule.name,
         RuleType: 'FORWARD',
         DomainName: rule.domain,
@@ -278,6 +354,12 @@ export class DrillWorld {
         input: JSON.stringify(this.fill(input)),
       });
       return `operator started ${spec.stateMachine} (${String(executionArn).split(':').pop()})`;
+    }
+    if ('stopExecution' in step) {
+      const { stateMachine, name } = step.stopExecution;
+      const executionArn = `${this.stateMachineArn(stateMachine).replace(':stateMachine:', ':execution:')}:${name}`;
+      await this.call('sfn:StopExecution', { executionArn, error: 'Operator.Stopped', cause: 'stopped by the drill' });
+      return `operator stopped ${stateMachine} (${name})`;
     }
     if ('dns' in step) {
       const d = step.dns;

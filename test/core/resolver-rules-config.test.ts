@@ -6,6 +6,8 @@ import {
   parseResolverConfig,
   RESOLVER_ENV,
   ruleName,
+  STORED_NAMES_SOURCE,
+  withStoredNames,
 } from '../../functions/core/resolver-rules/index.js';
 
 const VALID_ENV = {
@@ -108,16 +110,66 @@ describe('parseResolverConfig', () => {
     expect((error as ConfigurationError).message).toContain(variable);
   });
 
-  it('requires at least one tracked name or static domain', () => {
+  it('requires at least one tracked name or static domain, from the environment or the state table', () => {
     // Prepare
     const env = { ...VALID_ENV, RESOLVER_STATIC_DOMAINS: ' , ', RESOLVER_TRACKED_NAMES: undefined };
+    const config = parseResolverConfig(env);
 
     // Act
-    const error = thrown(env);
+    let error: unknown;
+    try {
+      withStoredNames(config, undefined);
+    } catch (err) {
+      error = err;
+    }
 
     // Assess
     expect(error).toBeInstanceOf(ConfigurationError);
     expect((error as ConfigurationError).message).toContain(RESOLVER_ENV.trackedNames);
+    expect((error as ConfigurationError).message).toContain(STORED_NAMES_SOURCE);
+  });
+});
+
+describe('withStoredNames', () => {
+  it('adds the stored names and domains to those of the environment, each once', () => {
+    // Prepare
+    const config = parseResolverConfig(VALID_ENV);
+
+    // Act
+    const merged = withStoredNames(config, {
+      trackedNames: ['DB.x.eu-west-2.rds.amazonaws.com.', 'db3.x.eu-west-2.rds.amazonaws.com'],
+      staticDomains: ['other.vendor.example'],
+    });
+
+    // Assess
+    expect(merged.trackedNames).toEqual([
+      'db.x.eu-west-2.rds.amazonaws.com',
+      'db2.x.eu-west-2.rds.amazonaws.com',
+      'db3.x.eu-west-2.rds.amazonaws.com',
+    ]);
+    expect(merged.staticDomains).toEqual(['app.vendor.example', 'other.vendor.example']);
+  });
+
+  it.each([
+    [{ trackedNames: 'db.vendor.example' }, 'trackedNames', /not a list of domain names/],
+    [{ staticDomains: ['ok.example', 'bad..example'] }, 'staticDomains', /./],
+    [{ trackedNames: ['a.example', 'A.example.'] }, 'trackedNames', /listed twice/],
+  ])('rejects stored %j, naming the list', (stored, field, message) => {
+    // Prepare
+    const config = parseResolverConfig(VALID_ENV);
+
+    // Act
+    let error: unknown;
+    try {
+      withStoredNames(config, stored);
+    } catch (err) {
+      error = err;
+    }
+
+    // Assess
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect((error as ConfigurationError).variable).toBe(`${STORED_NAMES_SOURCE}.${field}`);
+    expect((error as ConfigurationError).message).toMatch(message);
   });
 });
 

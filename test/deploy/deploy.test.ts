@@ -217,7 +217,7 @@ describe('deployTemplate', () => {
     it.each([
       [
         'bad-unknown-type.yaml',
-        'Resources.WorkQueue: resource type AWS::SQS::Queue is not supported by the local deploy',
+        'Resources.WorkBucket: resource type AWS::S3::Bucket is not supported by the local deploy',
       ],
       ['bad-function-property.yaml', 'Resources.EchoFunction.Properties.Layers is not supported by the local deploy'],
       [
@@ -242,6 +242,7 @@ describe('deployTemplate', () => {
         'Resources.NotifyStateMachine: ${TableName} in asl/unfilled.asl.json has no DefinitionSubstitutions value',
       ],
       ['bad-undeclared-condition.yaml', 'Resources.PagerTopic.Condition: condition IsProduction is not declared'],
+      ['bad-max-length.yaml', 'parameter TopicName must contain at most 10 characters, got 28'],
     ])('fails on %s with a message naming the file, resource and property', async (file, message) => {
       // Act
       const error = await deployFailure(deployTemplate({ templatePath: fixture(file), sim }));
@@ -252,7 +253,41 @@ describe('deployTemplate', () => {
     });
   });
 
+  describe('with Rules', () => {
+    it('fails a deploy whose parameters break an assertion, with its AssertDescription', async () => {
+      // Act
+      const error = await deployFailure(
+        deployTemplate({ templatePath: fixture('bad-rules.yaml'), sim, parameterOverrides: { Paging: 'true' } }),
+      );
+
+      // Assess
+      expect(error).toBeInstanceOf(DeployError);
+      expect(error.message).toBe(
+        `${fixture('bad-rules.yaml')}: Rules.TopicNamedWhenPaging: TopicName is required when Paging is true`,
+      );
+    });
+
+    it('skips a rule whose RuleCondition does not hold', async () => {
+      // Act
+      const stack = await deployTemplate({ templatePath: fixture('bad-rules.yaml'), sim });
+
+      // Assess
+      expect(stack.physical.AlertsTopic).toMatch(/^arn:aws:sns:/);
+    });
+  });
+
   describe('with a function', () => {
+    it('resolves the Handler in the artifact root as Lambda does: a path from the project fails', async () => {
+      // Act
+      const error = await deployFailure(deployTemplate({ templatePath: fixture('bad-handler-path.yaml'), sim }));
+
+      // Assess
+      expect(error).toBeInstanceOf(DeployError);
+      expect(error.message).toMatch(
+        /Resources\.EchoFunction\.Properties\.Handler: Handler functions\/echo\/index\.handler: no module functions\/echo\/index\(\.js\|\.mjs\|\.cjs\) in its artifact root .*EchoFunction \(Runtime\.ImportModuleError\)$/,
+      );
+    });
+
     it('bundles and registers it with Globals merged into its environment, and wires its EventBridgeRule', async () => {
       // Prepare
       const templatePath = fixture('function.yaml');

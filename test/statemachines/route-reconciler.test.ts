@@ -73,7 +73,7 @@ describe('route reconciler state machine (deployed template, simulated account)'
     stack = await deployTemplate({
       templatePath: resolve(root, 'template.yaml'),
       sim,
-      parameterOverrides: { AgentStaleAfterSeconds: '86400' },
+      parameterOverrides: { VendorCidrs: '10.200.0.0/16', AgentStaleAfterSeconds: '86400' },
     });
     world = new DrillWorld(sim, stack, root);
     await world.build(topology);
@@ -88,7 +88,8 @@ describe('route reconciler state machine (deployed template, simulated account)'
       // One report at a time: a run that saw only cgw-b's report would rightly elect cgw-b.
       await settle(sim);
     }
-  });
+    // Two executions and a deploy: a loaded machine takes well over the default 20 s.
+  }, 120_000);
 
   // The SDK's own backoff between its 4 attempts is wall-clock time: a few seconds.
   it('retries ApplyAction on RetryableAwsError after the SDK gave up, then applies the action', {

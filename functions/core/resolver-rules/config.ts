@@ -34,16 +34,28 @@ const VPC_ID = /^vpc-(?:[0-9a-f]{8}|[0-9a-f]{17})$/;
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-/** Reads and validates the configuration; throws ConfigurationError naming the first bad variable. */
+/**
+ * Where names and domains beyond what the template's parameters hold are kept: one item of the
+ * state table (pk group#<group>, sk resolver-config) with the lists `trackedNames` and `staticDomains`,
+ * written by `npm run resolver-names`. A Lambda function's environment holds 4 KB in all, a
+ * CloudFormation parameter 4,096 bytes; a DynamoDB item 400 KB, 1,000 names of 253 characters.
+ */
+export const STORED_NAMES_SOURCE = 'state table item resolver-config';
+
+/** The names and domains stored in the state table, as read (unvalidated). */
+export interface StoredResolverNames {
+  trackedNames?: unknown;
+  staticDomains?: unknown;
+}
+
+/**
+ * Reads and validates the configuration the environment holds; throws ConfigurationError naming the
+ * first bad variable. Names and domains may also come from the state table: `withStoredNames` adds
+ * them and checks that at least one of either list is set.
+ */
 export function parseResolverConfig(env: Env): ResolverConfig {
   const staticDomains = domainList(env, RESOLVER_ENV.staticDomains);
   const trackedNames = domainList(env, RESOLVER_ENV.trackedNames);
-  if (staticDomains.length === 0 && trackedNames.length === 0) {
-    throw new ConfigurationError(
-      RESOLVER_ENV.trackedNames,
-      `set at least one tracked name or one static domain (${RESOLVER_ENV.staticDomains})`,
-    );
-  }
   return {
     groupName: matching(env, RESOLVER_ENV.groupName, GROUP_NAME, 'letters, digits, - and _, at most 128'),
     staticDomains,
@@ -122,4 +134,47 @@ function integer(env: Env, variable: string, fallback: number, minimum: number):
     throw new ConfigurationError(variable, `"${text}" is not a whole number of at least ${minimum}`);
   }
   return Number(text);
+}
+
+/** Validates stored lists of names: each a domain name, none twice; ConfigurationError naming the list. */
+export function parseStoredNames(stored: StoredResolverNames | undefined): {
+  trackedNames: string[];
+  staticDomains: string[];
+} {
+  const list = (field: 'trackedNames' | 'staticDomains'): string[] => {
+    const value = stored?.[field];
+    const variable = `${STORED_NAMES_SOURCE}.${field}`;
+    if (value === undefined) return [];
+    if (!Array.isArray(value) || value.some((item) => typeof item !== 'string')) {
+      throw new ConfigurationError(variable, 'is not a list of domain names');
+    }
+    const domains = (value as string[]).map((item) => {
+      const domain = normaliseDomainName(item.trim());
+      const problem = domainNameProblem(domain);
+      if (problem) throw new ConfigurationError(variable, problem);
+      return domain;
+    });
+    return unique(variable, domains, (domain) => domain);
+  };
+  return { trackedNames: list('trackedNames'), staticDomains: list('staticDomains') };
+}
+
+/**
+ * The configuration with the stored names and domains added to those of the environment (a name in
+ * both counts once); ConfigurationError when neither holds a tracked name or a static domain.
+ */
+export function withStoredNames(config: ResolverConfig, stored: StoredResolverNames | undefined): ResolverConfig {
+  const extra = parseStoredNames(stored);
+  const merged = {
+    ...config,
+    trackedNames: [...new Set([...config.trackedNames, ...extra.trackedNames])],
+    staticDomains: [...new Set([...config.staticDomains, ...extra.staticDomains])],
+  };
+  if (merged.trackedNames.length === 0 && merged.staticDomains.length === 0) {
+    throw new ConfigurationError(
+      RESOLVER_ENV.trackedNames,
+      `set at least one tracked name or one static domain (${RESOLVER_ENV.staticDomains}, or the ${STORED_NAMES_SOURCE})`,
+    );
+  }
+  return merged;
 }

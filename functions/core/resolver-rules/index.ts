@@ -3,7 +3,11 @@ export {
   DEFAULT_GRACE_PERIOD_SECONDS,
   DEFAULT_MAX_CHANGES_PER_RUN,
   parseResolverConfig,
+  parseStoredNames,
   RESOLVER_ENV,
+  STORED_NAMES_SOURCE,
+  type StoredResolverNames,
+  withStoredNames,
 } from './config.js';
 export { domainNameProblem, normaliseDomainName } from './domain-names.js';
 export { ConfigurationError } from './errors.js';

@@ -18,6 +18,7 @@ export const ID_PREFIX = {
   association: 'eipassoc',
   vpcCidrAssociation: 'vpc-cidr-assoc',
   subnetCidrAssociation: 'subnet-cidr-assoc',
+  securityGroup: 'sg',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIX;

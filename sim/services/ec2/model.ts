@@ -159,6 +159,8 @@ export class Ec2State {
   instances = new Map<string, Instance>();
   networkInterfaces = new Map<string, NetworkInterface>();
   addresses = new Map<string, Address>();
+  /** Security groups: only their existence and VPC are modelled (no rules). */
+  securityGroups = new Map<string, { groupId: string; groupName: string; vpcId: string; description: string }>();
   /** Public IPs handed out so far, for deterministic allocation. */
   publicIpCounter = 0;
 }
