@@ -65,10 +65,22 @@ export async function checkExpectation(exp: Expectation, ctx: ExpectationContext
     if (e.target?.eniOf && route.NetworkInterfaceId !== world.ref('eni', e.target.eniOf)) problems.push('other ENI');
     if (e.target?.instance && route.InstanceId !== world.ref('instance', e.target.instance))
       problems.push('other instance');
-    const actual = `${route.State} -> ${world.nameOf(route.NetworkInterfaceId ?? route.InstanceId ?? route.GatewayId)}`;
+    const pathTarget = e.target && !e.target.eniOf && !e.target.instance ? world.expectedTarget(e.target) : {};
+    for (const [field, id] of Object.entries(pathTarget)) if (route[field] !== id) problems.push(`other ${field}`);
+    const actual = `${route.State} -> ${world.nameOf(
+      route.NetworkInterfaceId ??
+        route.InstanceId ??
+        route.GatewayId ??
+        route.TransitGatewayId ??
+        route.VpcPeeringConnectionId,
+    )}`;
     const wanted = [
       e.state,
-      e.target?.eniOf ? `eni:${e.target.eniOf}` : e.target?.instance ? `instance:${e.target.instance}` : undefined,
+      e.target?.eniOf
+        ? `eni:${e.target.eniOf}`
+        : e.target?.instance
+          ? `instance:${e.target.instance}`
+          : Object.values(pathTarget).map((id) => world.nameOf(id))[0],
     ]
       .filter(Boolean)
       .join(' -> ');

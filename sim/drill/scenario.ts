@@ -13,7 +13,9 @@ const routeTarget = z.strictObject({
   instance: name.optional(),
   eniOf: name.optional().describe('the primary ENI of the named instance'),
   internetGateway: name.optional(),
-  transitGateway: z.string().optional(),
+  transitGateway: z.string().optional().describe('a transit gateway of the topology, or an id'),
+  vpnGateway: name.optional(),
+  peeringConnection: name.optional(),
 });
 
 const topology = z.strictObject({
@@ -27,6 +29,20 @@ const topology = z.strictObject({
     )
     .default([]),
   internetGateways: z.array(z.strictObject({ name, vpc: name })).default([]),
+  transitGateways: z
+    .array(
+      z.strictObject({
+        name,
+        attachments: z
+          .array(z.strictObject({ name, vpc: name, subnets: z.array(name).min(1).describe('subnets of that VPC') }))
+          .default([]),
+      }),
+    )
+    .default([]),
+  vpnGateways: z.array(z.strictObject({ name, vpc: name.optional().describe('attached to this VPC') })).default([]),
+  peeringConnections: z
+    .array(z.strictObject({ name, vpc: name, peerVpc: name, accept: z.boolean().default(true) }))
+    .default([]),
   prefixLists: z.array(z.strictObject({ name, cidrs: z.array(z.string()).min(1) })).default([]),
   instances: z
     .array(

@@ -32,6 +32,10 @@ export interface Names {
   vpc: Record<string, string>;
   subnet: Record<string, string>;
   igw: Record<string, string>;
+  tgw: Record<string, string>;
+  tgwAttachment: Record<string, string>;
+  vgw: Record<string, string>;
+  pcx: Record<string, string>;
   prefixList: Record<string, string>;
   instance: Record<string, string>;
   eni: Record<string, string>;
@@ -48,6 +52,10 @@ export class DrillWorld {
     vpc: {},
     subnet: {},
     igw: {},
+    tgw: {},
+    tgwAttachment: {},
+    vgw: {},
+    pcx: {},
     prefixList: {},
     instance: {},
     eni: {},
@@ -237,6 +245,7 @@ export class DrillWorld {
     for (const instance of topology.instances)
       await this.launch(instance.name, instance.subnet, instance.tags, instance.sourceDestCheck);
     await this.waitForTransitions();
+    await this.buildPaths(topology);
     for (const table of topology.routeTables) {
       const { RouteTable } = await this.call('ec2:CreateRouteTable', {
         VpcId: this.ref('vpc', table.vpc),
@@ -306,6 +315,54 @@ export class DrillWorld {
     }
     for (const service of topology.vendorServices)
       await this.sim.network.addVendorService(service.address, service.port);
+  }
+
+  /** Transit Gateways with their VPC attachments, VGWs and peering connections, ready before any route names them. */
+  private async buildPaths(topology: ReturnType<typeof parseTopology>): Promise<void> {
+    for (const tgw of topology.transitGateways) {
+      const { TransitGateway } = await this.call('ec2:CreateTransitGateway', {
+        TagSpecifications: nameTag('transit-gateway', tgw.name),
+      });
+      this.names.tgw[tgw.name] = TransitGateway.TransitGatewayId;
+      for (const attachment of tgw.attachments) {
+        const { TransitGatewayVpcAttachment } = await this.call('ec2:CreateTransitGatewayVpcAttachment', {
+          TransitGatewayId: TransitGateway.TransitGatewayId,
+          VpcId: this.ref('vpc', attachment.vpc),
+          SubnetIds: attachment.subnets.map((subnet) => this.ref('subnet', `${attachment.vpc}.${subnet}`)),
+        });
+        this.names.tgwAttachment[attachment.name] = TransitGatewayVpcAttachment.TransitGatewayAttachmentId;
+      }
+    }
+    for (const vgw of topology.vpnGateways) {
+      const { VpnGateway } = await this.call('ec2:CreateVpnGateway', { Type: 'ipsec.1' });
+      this.names.vgw[vgw.name] = VpnGateway.VpnGatewayId;
+      if (vgw.vpc) {
+        await this.call('ec2:AttachVpnGateway', {
+          VpnGatewayId: VpnGateway.VpnGatewayId,
+          VpcId: this.ref('vpc', vgw.vpc),
+        });
+      }
+    }
+    for (const pcx of topology.peeringConnections) {
+      const { VpcPeeringConnection } = await this.call('ec2:CreateVpcPeeringConnection', {
+        VpcId: this.ref('vpc', pcx.vpc),
+        PeerVpcId: this.ref('vpc', pcx.peerVpc),
+      });
+      this.names.pcx[pcx.name] = VpcPeeringConnection.VpcPeeringConnectionId;
+      if (pcx.accept) {
+        await this.call('ec2:AcceptVpcPeeringConnection', {
+          VpcPeeringConnectionId: VpcPeeringConnection.VpcPeeringConnectionId,
+        });
+      }
+    }
+    // Let attachments become available and peering connections active, as a real set-up waits for them.
+    const { transitGatewayAttachment, vpnGateway, peering } = this.ec2().world.networkDelays;
+    const waits = [
+      topology.transitGateways.length > 0 ? transitGatewayAttachment : 0,
+      topology.vpnGateways.some((vgw) => vgw.vpc) ? vpnGateway : 0,
+      topology.peeringConnections.length > 0 ? peering : 0,
+    ];
+    if (Math.max(...waits) > 0) this.sim.clock.advance(Math.max(...waits));
   }
 
   /** Runs one timeline step. */
@@ -571,12 +628,25 @@ export class DrillWorld {
     eniOf?: string | undefined;
     internetGateway?: string | undefined;
     transitGateway?: string | undefined;
+    vpnGateway?: string | undefined;
+    peeringConnection?: string | undefined;
   }): Record<string, string> {
     if (target.eniOf) return { NetworkInterfaceId: this.ref('eni', target.eniOf) };
     if (target.instance) return { InstanceId: this.ref('instance', target.instance) };
     if (target.internetGateway) return { GatewayId: this.ref('igw', target.internetGateway) };
-    if (target.transitGateway) return { TransitGatewayId: target.transitGateway };
-    throw new ScenarioError('a route target needs one of instance, eniOf, internetGateway, transitGateway');
+    if (target.transitGateway) {
+      return { TransitGatewayId: this.names.tgw[target.transitGateway] ?? target.transitGateway };
+    }
+    if (target.vpnGateway) return { GatewayId: this.ref('vgw', target.vpnGateway) };
+    if (target.peeringConnection) return { VpcPeeringConnectionId: this.ref('pcx', target.peeringConnection) };
+    throw new ScenarioError(
+      'a route target needs one of instance, eniOf, internetGateway, transitGateway, vpnGateway, peeringConnection',
+    );
+  }
+
+  /** The route fields a written target must match, as DescribeRouteTables shows them. */
+  expectedTarget(target: Parameters<DrillWorld['target']>[0]): Record<string, string> {
+    return this.target(target);
   }
 
   /** The route of a table for a destination as EC2 reports it now. */

@@ -30,11 +30,14 @@ describe('parseRouteConfig', () => {
       requireAgentReports: true,
       agentStaleAfterSeconds: 180,
       confirmationDelaySeconds: 60,
+      corroboratedConfirmationSeconds: 4,
       cooldownSeconds: 300,
       failback: { mode: 'manual', stableSeconds: 600 },
       maxChangesPerRun: 20,
       maxActionsPerExecution: 250,
       eip: { mode: 'off' },
+      otherTargets: 'hold',
+      primaryPath: null,
     });
   });
 
@@ -44,7 +47,7 @@ describe('parseRouteConfig', () => {
       GROUP_NAME: ' vendor-vpn ',
       MANAGED_ROUTE_TABLE_IDS: 'rtb-0000000a, rtb-0123456789abcdef0,rtb-0000000a',
       MANAGE_TAGGED_ROUTE_TABLES: 'TRUE',
-      MANAGED_CIDRS: '10.10.0.0/16,0.0.0.0/0, 10.10.0.0/16',
+      MANAGED_CIDRS: '10.10.0.0/16,10.20.0.0/16, 10.10.0.0/16',
       MANAGED_IPV6_CIDRS: '2001:0DB8:0000::/48',
       MANAGED_PREFIX_LIST_IDS: 'pl-0000000a',
       REQUIRE_AGENT_REPORTS: 'false',
@@ -55,6 +58,8 @@ describe('parseRouteConfig', () => {
       FAILBACK_STABLE_SECONDS: '900',
       MAX_CHANGES_PER_RUN: '5',
       EIP_ALLOCATION_ID: 'eipalloc-0000000a',
+      OTHER_TARGET_ROUTES: 'Replace',
+      PRIMARY_PATH_TARGET: 'vgw-0000000a',
     };
 
     // Act
@@ -67,18 +72,21 @@ describe('parseRouteConfig', () => {
       manageTaggedRouteTables: true,
       destinations: [
         { kind: 'ipv4-cidr', value: '10.10.0.0/16' },
-        { kind: 'ipv4-cidr', value: '0.0.0.0/0' },
+        { kind: 'ipv4-cidr', value: '10.20.0.0/16' },
         { kind: 'ipv6-cidr', value: '2001:db8::/48' },
         { kind: 'prefix-list', value: 'pl-0000000a' },
       ],
       requireAgentReports: false,
       agentStaleAfterSeconds: 90,
       confirmationDelaySeconds: 0,
+      corroboratedConfirmationSeconds: 0,
       cooldownSeconds: 120,
       failback: { mode: 'automatic', stableSeconds: 900 },
       maxChangesPerRun: 5,
       maxActionsPerExecution: 250,
       eip: { mode: 'keep-on-active', allocationId: 'eipalloc-0000000a' },
+      otherTargets: 'replace',
+      primaryPath: { kind: 'vpn-gateway', id: 'vgw-0000000a' },
     });
   });
 
@@ -111,6 +119,8 @@ describe('parseRouteConfig', () => {
     [{ MANAGED_PREFIX_LIST_IDS: 'pl-12' }, "MANAGED_PREFIX_LIST_IDS: 'pl-12' is not a pl- id"],
     [{ AGENT_STALE_AFTER_SECONDS: '0' }, "AGENT_STALE_AFTER_SECONDS: '0' is not a whole number >= 1"],
     [{ CONFIRMATION_DELAY_SECONDS: '-1' }, 'CONFIRMATION_DELAY_SECONDS'],
+    [{ CORROBORATED_CONFIRMATION_SECONDS: '61' }, 'CORROBORATED_CONFIRMATION_SECONDS'],
+    [{ CORROBORATED_CONFIRMATION_SECONDS: 'soon' }, 'CORROBORATED_CONFIRMATION_SECONDS'],
     [{ COOLDOWN_SECONDS: '1.5' }, "COOLDOWN_SECONDS: '1.5' is not a whole number >= 0"],
     [{ FAILBACK_MODE: 'sometimes' }, "FAILBACK_MODE: 'sometimes' is not automatic or manual"],
     [{ FAILBACK_STABLE_SECONDS: 'ten' }, 'FAILBACK_STABLE_SECONDS'],

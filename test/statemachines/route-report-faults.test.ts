@@ -60,7 +60,7 @@ describe('route reconciler when something fails after Apply (promise 6)', () => 
     stack = await deployTemplate({
       templatePath: resolve(root, 'template.yaml'),
       sim,
-      parameterOverrides: { AgentStaleAfterSeconds: '86400' },
+      parameterOverrides: { VendorCidrs: '10.200.0.0/16', AgentStaleAfterSeconds: '86400' },
     });
     world = new DrillWorld(sim, stack, root);
     await world.build(topology);

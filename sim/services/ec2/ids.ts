@@ -7,6 +7,8 @@ export const ID_PREFIX = {
   internetGateway: 'igw',
   vpnGateway: 'vgw',
   transitGateway: 'tgw',
+  transitGatewayAttachment: 'tgw-attach',
+  vpcPeeringConnection: 'pcx',
   prefixList: 'pl',
   routeTable: 'rtb',
   routeTableAssociation: 'rtbassoc',
