@@ -668,6 +668,9 @@ export async function runLab(options: LabOptions = {}): Promise<LabResult> {
         executions: 0,
         awsCalls: 0,
         simulatedMs: 0,
+        // The lab reads no execution outputs; its expectations say why on their own.
+        outputs: [],
+        why: [],
       };
       faultResult.rendered = renderScenario(scenario);
       log(faultResult.rendered);
