@@ -668,7 +668,6 @@ export async function runLab(options: LabOptions = {}): Promise<LabResult> {
         executions: 0,
         awsCalls: 0,
         simulatedMs: 0,
-        // The lab reads no execution outputs; its expectations say why on their own.
         outputs: [],
         why: [],
       };

@@ -46,6 +46,7 @@ export function renderScenario(result: ScenarioResult, verbose = false): string 
         : '';
       lines.push(`     AWS calls  ${entry.calls.total}${failures}: ${byAction}`);
     }
+    for (const invoked of entry.functions ?? []) lines.push(`     invoked    ${invoked}`);
     for (const change of entry.changes) lines.push(`     change     ${change}`);
     for (const note of entry.notifications) lines.push(`     notified   ${note}`);
   }

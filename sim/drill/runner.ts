@@ -58,18 +58,20 @@ export function scenarioFiles(dir: string): string[] {
 }
 
 /**
- * Waits until the account is quiet: every event delivered, and every execution finished or
- * parked on a Wait state that only simulated time can end.
+ * Waits until the account is quiet: every event delivered, every asynchronous function invocation
+ * finished, and every execution finished or parked on a Wait state that only simulated time can end.
  */
 export async function settle(sim: SimServer, timeoutMs = 60_000): Promise<void> {
   const events = sim.service<EventsService>('events');
   const sfn = sim.service<SfnService>('states');
+  const lambda = sim.service<LambdaService>('lambda');
   const deadline = Date.now() + timeoutMs;
   let quietRounds = 0;
   while (quietRounds < 2) {
     if (Date.now() > deadline) throw new Error(`the account did not settle within ${timeoutMs} ms`);
     await events.settled();
-    quietRounds = sfn.isQuiet() ? quietRounds + 1 : 0;
+    await lambda.settled();
+    quietRounds = sfn.isQuiet() && lambda.isQuiet() ? quietRounds + 1 : 0;
     await sleep(quietRounds ? 2 : 5);
   }
 }

@@ -113,6 +113,21 @@ const topology = z.strictObject({
       }),
     )
     .default([]),
+  publicDns: z
+    .array(
+      z.strictObject({
+        name: z.string(),
+        cname: z.string().optional(),
+        a: z.array(z.string()).optional(),
+        ttl: z.number().int().nonnegative().default(60),
+      }),
+    )
+    .default([])
+    .describe('what the internet answers for a name no forward rule covers'),
+  vendorServices: z
+    .array(z.strictObject({ address: z.string(), port: z.number().int().min(1).max(65535) }))
+    .default([])
+    .describe("the vendor's TCP services, reachable while the VPC's path to the vendor is up"),
 });
 
 const faultStep = z.strictObject({
@@ -186,6 +201,20 @@ const step = z.union([
       detailType: z.string().describe('deliver the last event of this detail-type again, same id'),
     }),
   }),
+  z.strictObject({
+    tunnels: z
+      .strictObject({ instance: name, state: z.enum(['up', 'down']), report: z.boolean().default(true) })
+      .describe("the gateway's tunnels go up or down; its agent reports it unless report is false"),
+  }),
+  z.strictObject({
+    vendorPort: z.strictObject({ address: z.string(), port: z.number().int(), open: z.boolean() }),
+  }),
+  z.strictObject({
+    invoke: z.strictObject({
+      function: z.string().describe('logical id in template.yaml'),
+      input: z.record(z.string(), z.unknown()).default({}),
+    }),
+  }),
   z.strictObject({ note: z.string() }),
 ]);
 
@@ -240,6 +269,11 @@ const expectation = z.union([
   z.strictObject({ metric: z.strictObject({ name: z.string(), sum: count }) }),
   z.strictObject({
     alarm: z.strictObject({ name: z.string().describe('logical id in template.yaml'), raised: z.boolean() }),
+  }),
+  z.strictObject({
+    probe: z
+      .strictObject({ name: z.string(), verdict: z.string(), reported: count.optional() })
+      .describe("the last probe run's verdict for the name; with reported, how many runs gave that verdict instead"),
   }),
 ]);
 

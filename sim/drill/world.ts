@@ -9,6 +9,7 @@ import type { SimAccount } from '../index.js';
 import type { Ec2Service } from '../services/ec2/service.js';
 import { ec2ThrottlePolicy } from '../services/ec2/throttle.js';
 import type { BusEvent, EventsService } from '../services/events.js';
+import type { LambdaService } from '../services/lambda/service.js';
 import {
   durationMs,
   parseTopology,
@@ -322,6 +323,12 @@ export class DrillWorld {
       }
     }
     for (const record of topology.dns) this.setDns(record);
+    for (const record of topology.publicDns) {
+      if (record.cname) this.sim.network.publicZone.setCname(record.name, record.cname, record.ttl);
+      if (record.a) this.sim.network.publicZone.setA(record.name, record.a, record.ttl);
+    }
+    for (const service of topology.vendorServices)
+      await this.sim.network.addVendorService(service.address, service.port);
   }
 
   /** Transit Gateways with their VPC attachments, VGWs and peering connections, ready before any route names them. */
@@ -440,7 +447,54 @@ export class DrillWorld {
       events.publish(structuredClone(last));
       return `EventBridge delivered ${last.source} / ${last['detail-type']} again (same id ${last.id})`;
     }
+    if ('tunnels' in step) return this.setTunnels(step.tunnels.instance, step.tunnels.state, step.tunnels.report);
+    if ('vendorPort' in step) {
+      const { address, port, open } = step.vendorPort;
+      this.sim.network.setVendorPort(address, port, open);
+      return `vendor port ${address}:${port} ${open ? 'open' : 'closed'}`;
+    }
+    if ('invoke' in step) {
+      const arn = this.stack.physical[step.invoke.function];
+      if (!arn?.includes(':function:'))
+        throw new ScenarioError(`template.yaml has no function ${step.invoke.function}`);
+      const result = await this.sim.service<LambdaService>('lambda').invoke(arn, this.fill(step.invoke.input));
+      if (result.functionError)
+        throw new ScenarioError(`${step.invoke.function} failed: ${JSON.stringify(result.payload)}`);
+      return `operator invoked ${step.invoke.function}`;
+    }
     return `note: ${step.note}`;
+  }
+
+  /** The tunnels of a gateway go up or down, and its agent reports it as it would on the updown hook. */
+  private async setTunnels(name: string, state: 'up' | 'down', report: boolean): Promise<string> {
+    const instanceId = this.ref('instance', name);
+    this.sim.network.setTunnels(instanceId, state === 'up');
+    if (!report) return `tunnels of ${name} ${state} (not reported)`;
+    const { Reservations } = await this.call('ec2:DescribeInstances', { InstanceIds: [instanceId] });
+    const tags = (Reservations[0].Instances[0].Tags ?? []) as { Key: string; Value: string }[];
+    const group = tags.find((t) => t.Key === 'cgw-autopilot:group')?.Value;
+    if (!group) throw new ScenarioError(`tunnels: ${name} has no cgw-autopilot:group tag, so no agent would report`);
+    await this.call('events:PutEvents', {
+      Entries: [
+        {
+          Source: 'cgw-autopilot.agent',
+          DetailType: 'Gateway Tunnel State',
+          Detail: JSON.stringify({
+            group,
+            instanceId,
+            tunnels: [
+              { name: 'tunnel1', status: state },
+              { name: 'tunnel2', status: state },
+            ],
+            bgp: state,
+            reportedAt: this.sim.clock.iso(),
+            reason: 'updown',
+          }),
+          Time: new Date(this.sim.clock.now()),
+        },
+      ],
+    });
+    return `tunnels of ${name} ${state}; its agent reported it`;
   }
 
   private ec2(): Ec2Service {
