@@ -55,6 +55,10 @@ export function renderScenario(result: ScenarioResult, verbose = false): string 
   for (const e of result.expectations) {
     lines.push(`     ${mark(e.ok)} ${e.expected}${e.ok ? '' : `  (found: ${e.actual})`}`);
   }
+  if (result.why.length > 0) {
+    lines.push('   why (the last execution of each state machine):');
+    for (const line of result.why) lines.push(`     ${line}`);
+  }
   return lines.join('\n');
 }
 

@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import * as dynamodbSdk from '@aws-sdk/client-dynamodb';
 import * as ec2sdk from '@aws-sdk/client-ec2';
 import * as eventsSdk from '@aws-sdk/client-eventbridge';
@@ -12,7 +10,14 @@ import type { Ec2Service } from '../services/ec2/service.js';
 import { ec2ThrottlePolicy } from '../services/ec2/throttle.js';
 import type { BusEvent, EventsService } from '../services/events.js';
 import type { LambdaService } from '../services/lambda/service.js';
-import { durationMs, parseTopology, ScenarioError, type ScenarioStep, type TopologyInput } from './scenario.js';
+import {
+  durationMs,
+  parseTopology,
+  readStepJson,
+  ScenarioError,
+  type ScenarioStep,
+  type TopologyInput,
+} from './scenario.js';
 
 const credentials = { accessKeyId: 'AKIDSIMULATED', secretAccessKey: 'simulated-secret' };
 const SDKS = {
@@ -217,11 +222,20 @@ export class DrillWorld {
     for (const vpc of topology.vpcs) {
       const { Vpc } = await this.call('ec2:CreateVpc', {
         CidrBlock: vpc.cidr,
+        ...(vpc.ipv6 ? { AmazonProvidedIpv6CidrBlock: true } : {}),
         TagSpecifications: nameTag('vpc', vpc.name),
       });
       this.names.vpc[vpc.name] = Vpc.VpcId;
+      const block: string | undefined = Vpc.Ipv6CidrBlockAssociationSet?.[0]?.Ipv6CidrBlock;
+      let ipv6Subnets = 0;
       for (const subnet of vpc.subnets) {
-        const { Subnet } = await this.call('ec2:CreateSubnet', { VpcId: Vpc.VpcId, CidrBlock: subnet.cidr });
+        if (subnet.ipv6 && !block)
+          throw new ScenarioError(`subnet ${vpc.name}.${subnet.name}: ipv6 needs ipv6: true on its VPC`);
+        const { Subnet } = await this.call('ec2:CreateSubnet', {
+          VpcId: Vpc.VpcId,
+          CidrBlock: subnet.cidr,
+          ...(subnet.ipv6 && block ? { Ipv6CidrBlock: nthSubnet64(block, ipv6Subnets++) } : {}),
+        });
         this.names.subnet[`${vpc.name}.${subnet.name}`] = Subnet.SubnetId;
       }
     }
@@ -403,7 +417,7 @@ export class DrillWorld {
     if ('startExecution' in step) {
       const spec = step.startExecution;
       const input = spec.inputFile
-        ? JSON.parse(readFileSync(resolve(this.root, spec.inputFile), 'utf8'))
+        ? readStepJson(this.root, spec.inputFile, 'startExecution.inputFile')
         : (spec.input ?? {});
       const { executionArn } = await this.call('sfn:StartExecution', {
         stateMachineArn: this.stateMachineArn(spec.stateMachine),
@@ -601,9 +615,7 @@ export class DrillWorld {
     set: Record<string, unknown>;
   }): Promise<string> {
     if (!spec.sample === !spec.event) throw new ScenarioError('putEvent needs exactly one of sample or event');
-    const base = spec.sample
-      ? JSON.parse(readFileSync(resolve(this.root, spec.sample), 'utf8'))
-      : structuredClone(spec.event);
+    const base = spec.sample ? readStepJson(this.root, spec.sample, 'putEvent.sample') : structuredClone(spec.event);
     const event = this.fill(base) as Record<string, unknown>;
     event.time = this.sim.clock.iso().replace(/\.\d{3}Z$/, 'Z');
     for (const [path, value] of Object.entries(this.fill(spec.set))) setPath(event, path, value);
@@ -679,6 +691,23 @@ export class DrillWorld {
     }
     return id;
   }
+}
+
+/** The n-th /64 of an IPv6 /56 block (AWS assigns subnets /64s of the VPC's /56). */
+function nthSubnet64(block: string, n: number): string {
+  if (n > 255) throw new ScenarioError('a VPC has at most 256 IPv6 /64 subnets');
+  const [address] = block.split('/');
+  const [head, tail = ''] = address!.split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const groups = [...left, ...Array(8 - left.length - right.length).fill('0'), ...right].map((g) =>
+    Number.parseInt(g, 16),
+  );
+  groups[3] = (groups[3]! & 0xff00) | n;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.toString(16))
+    .join(':')}::/64`;
 }
 
 function nameTag(resourceType: string, name: string) {

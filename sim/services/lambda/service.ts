@@ -151,6 +151,34 @@ export class LambdaService implements RestJsonService {
         };
       },
     },
+    {
+      method: 'GET',
+      pattern: /^\/2015-03-31\/functions\/([^/]+)\/configuration$/,
+      action: 'GetFunctionConfiguration',
+      handle: (match: RegExpExecArray, query: URLSearchParams) => {
+        const qualifier = query.get('Qualifier');
+        const name = decodeURIComponent(match[1] ?? '') + (qualifier ? `:${qualifier}` : '');
+        return { body: this.configuration(this.resolve(name)) };
+      },
+    },
+    {
+      method: 'GET',
+      pattern: /^\/2015-03-31\/functions\/?$/,
+      action: 'ListFunctions',
+      handle: (_match: RegExpExecArray, query: URLSearchParams) => {
+        // Pages of MaxItems (Lambda's default and maximum is 50), continued with the Marker it returns.
+        const max = Math.min(Math.max(Number(query.get('MaxItems') ?? 50) || 50, 1), 50);
+        const all = [...this.functions.values()].sort((a, b) => a.name.localeCompare(b.name));
+        const start = Number(query.get('Marker') ?? 0) || 0;
+        const page = all.slice(start, start + max);
+        return {
+          body: {
+            Functions: page.map((f) => this.configuration(f)),
+            ...(start + max < all.length ? { NextMarker: String(start + max) } : {}),
+          },
+        };
+      },
+    },
   ];
 
   attach(server: AttachedServer): void {
@@ -237,6 +265,29 @@ export class LambdaService implements RestJsonService {
           ok: 'result' in outcome,
         }),
       ),
+    };
+  }
+
+  /**
+   * A function's configuration as GetFunctionConfiguration and ListFunctions describe it. The handler
+   * runs in-process, so Handler, CodeSha256 and CodeSize describe no real artifact (known difference).
+   */
+  private configuration(fn: RegisteredFunction): Record<string, unknown> {
+    return {
+      FunctionName: fn.name,
+      FunctionArn: fn.arn,
+      Runtime: 'nodejs22.x',
+      Role: `arn:aws:iam::${SIM_ACCOUNT_ID}:role/${fn.name}-role`,
+      Handler: 'index.handler',
+      CodeSize: 0,
+      Timeout: fn.timeoutSec,
+      MemorySize: fn.memoryMb,
+      Version: '$LATEST',
+      PackageType: 'Zip',
+      Architectures: ['arm64'],
+      State: 'Active',
+      LastUpdateStatus: 'Successful',
+      Environment: { Variables: { ...fn.environment } },
     };
   }
 
