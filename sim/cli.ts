@@ -117,7 +117,7 @@ if (local) {
 lines.push(
   '\nFor the AWS CLI and SDKs (AWS CLI before 2.13 ignores AWS_ENDPOINT_URL: pass --endpoint-url too):',
   ...Object.entries(env).map(([key, value]) => `  export ${key}=${value}`),
-  `\nClock: ${values['manual-clock'] ? 'manual (POST /_sim/clock/advance {"ms": 60000})' : 'wall time'}. Control API: ${endpoint}/_sim/state, /_sim/requests, /_sim/faults, /_sim/clock, /_sim/agents, /_sim/network, /_sim/reset (README: The simulated account)`,
+  `\nClock: ${values['manual-clock'] ? 'manual (POST /_sim/clock/advance {"ms": 60000})' : 'wall time'}. Control API: ${endpoint}/_sim/state, /_sim/requests, /_sim/faults, /_sim/clock, /_sim/agents, /_sim/dns/, /_sim/network/, /_sim/reset (README: The simulated account)`,
   'Ctrl-C stops it.',
 );
 console.log(lines.join('\n'));

@@ -465,6 +465,14 @@ export class DrillWorld {
     return `note: ${step.note}`;
   }
 
+  private readonly agentSequences = new Map<string, number>();
+
+  private nextAgentSequence(instanceId: string): number {
+    const next = (this.agentSequences.get(instanceId) ?? 0) + 1;
+    this.agentSequences.set(instanceId, next);
+    return next;
+  }
+
   /** The tunnels of a gateway go up or down, and its agent reports it as it would on the updown hook. */
   private async setTunnels(name: string, state: 'up' | 'down', report: boolean): Promise<string> {
     const instanceId = this.ref('instance', name);
@@ -488,6 +496,9 @@ export class DrillWorld {
             ],
             bgp: state,
             reportedAt: this.sim.clock.iso(),
+            // One boot per instance in a drill; its reports are ordered by their sequence number.
+            bootId: `drill-${instanceId}`,
+            sequence: this.nextAgentSequence(instanceId),
             reason: 'updown',
           }),
           Time: new Date(this.sim.clock.now()),
