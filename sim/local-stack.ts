@@ -79,6 +79,8 @@ export class LocalStack {
   private stopHeartbeat?: () => void;
   /** What each gateway's simulated agent reports (the control API changes it). */
   readonly tunnels: Record<string, AgentTunnels> = {};
+  /** Each agent's boot id and the sequence number of its last report (reports are ordered by them). */
+  private readonly boots = new Map<string, { bootId: string; sequence: number }>();
 
   constructor(
     readonly sim: SimAccount,
@@ -100,6 +102,9 @@ export class LocalStack {
     const entries = instances.map((i: { InstanceId: string }) => {
       const name = this.world.nameOf(i.InstanceId)?.replace(/^instance:/, '') ?? i.InstanceId;
       const status = this.tunnels[name] ?? 'up';
+      const boot = this.boots.get(i.InstanceId) ?? { bootId: crypto.randomUUID(), sequence: 0 };
+      boot.sequence++;
+      this.boots.set(i.InstanceId, boot);
       return {
         Source: 'cgw-autopilot.agent',
         DetailType: 'Gateway Tunnel State',
@@ -113,6 +118,8 @@ export class LocalStack {
           ],
           bgp: status,
           reportedAt: at,
+          bootId: boot.bootId,
+          sequence: boot.sequence,
           reason,
         }),
         Time: new Date(this.sim.clock.now()),
