@@ -1,17 +1,30 @@
-import { existsSync } from 'node:fs';
-import { basename, resolve } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startSim } from '../index.js';
 import { renderScenario, renderSummary } from './report.js';
-import { readScenario, runScenario, type ScenarioResult, scenarioFiles } from './runner.js';
+import { readScenario, runScenario, type ScenarioResult } from './runner.js';
+import type { Scenario } from './scenario.js';
+import { selectScenarios } from './select.js';
 
-export const usage = `usage: npm run drill -- [NAME...] [--json] [--verbose] [--scenarios DIR] [--template FILE] [--upstream-services LIST]
+export const usage = `usage: npm run -s drill -- [SCENARIO...] [--json] [--verbose] [--scenarios DIR] [--template FILE]
+                            [--upstream URL] [--upstream-services LIST]
 
-Deploys template.yaml into the simulated account and plays every scenario (or the named ones),
-printing a timeline per scenario and a summary; exits 1 if any expectation fails, 2 if a scenario
-file or the template cannot be used.`;
+Deploys template.yaml into the simulated account and plays every scenario of scenarios/ (or the
+given ones), printing a timeline per scenario and a summary. A SCENARIO is a name in scenarios/
+(routes-cooldown), a file anywhere (./my-vpc.yaml) or a glob ('scenarios/routes-*.yaml').
+-s keeps npm's banner off stdout, so --json output can be piped.
 
-/** Where the drill writes: what it found (stdout) and what stopped it (stderr). */
+  --json                     print the results (with each execution's output) as one JSON document
+  --verbose                  add each execution's full history
+  --scenarios DIR            where scenario names are looked up (default: scenarios/)
+  --template FILE            the SAM template to deploy (default: template.yaml)
+  --upstream URL             serve the data-plane services from another endpoint (LocalStack, moto)
+  --upstream-services LIST   which ones (default: ec2,route53resolver,dynamodb,sns)
+
+Exit codes: 0 every expectation held, 1 one failed, 2 a scenario file, flag or the template cannot be used.`;
+
+/** Where the drill writes, a line at a time: what it found (stdout) and what stopped it (stderr). */
 export interface DrillOutput {
   out(text: string): void;
   err(text: string): void;
@@ -22,22 +35,43 @@ const consoleOutput: DrillOutput = {
   err: (text) => console.error(text),
 };
 
+/** A flag, file or template the drill cannot use: exit 2 with one line. */
+class DrillUsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DrillUsageError';
+  }
+}
+
+function fail(message: string): never {
+  throw new DrillUsageError(message);
+}
+
 /**
  * The drill command: plays the scenarios named in `args` (all of them without names) and answers its
  * exit status: 0 every expectation held, 1 one failed, 2 the arguments, a scenario file or the template
- * cannot be used. `env` supplies AWS_ENDPOINT_URL, as the process environment does for `npm run drill`.
+ * cannot be used. `env` is the process environment of `npm run drill` (INIT_CWD, AWS_ENDPOINT_URL).
  */
 export async function runDrill(
   args: string[],
   output: DrillOutput = consoleOutput,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<number> {
+  try {
+    return await drill(args, output, env);
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    output.err(`drill: ${err instanceof DrillUsageError ? message : message.split('\n')[0]}`);
+    return 2;
+  }
+}
+
+async function drill(args: string[], output: DrillOutput, env: NodeJS.ProcessEnv): Promise<number> {
   let parsed: ReturnType<typeof parseDrillArgs>;
   try {
     parsed = parseDrillArgs(args);
   } catch (err) {
-    output.err(`drill: ${(err as Error).message}\n\n${usage}`);
-    return 2;
+    return fail(`${(err as Error).message.split('\n')[0]} (npm run drill -- --help lists the flags)`);
   }
   const { values, positionals } = parsed;
   if (values.help) {
@@ -46,46 +80,44 @@ export async function runDrill(
   }
 
   const root = resolve(import.meta.dirname, '../..');
-  const dir = resolve(values.scenarios ?? resolve(root, 'scenarios'));
-  const templatePath = resolve(values.template ?? resolve(root, 'template.yaml'));
-  for (const [what, path] of [
-    ['scenarios folder', dir],
-    ['template', templatePath],
-  ] as const) {
-    if (!existsSync(path)) {
-      output.err(`drill: the ${what} ${path} does not exist\n\n${usage}`);
-      return 2;
-    }
-  }
-  const files = scenarioFiles(dir);
-  const nameOf = (file: string) => basename(file).replace(/\.ya?ml$/, '');
-  const wanted = positionals.length ? positionals : files.map(nameOf);
-  const unknown = wanted.filter((n) => !files.some((f) => nameOf(f) === n));
-  if (unknown.length) {
-    output.err(
-      `drill: no scenario named ${unknown.join(', ')} in ${dir} (have: ${files.map((f) => basename(f)).join(', ')})`,
-    );
-    return 2;
+  // npm runs scripts from the project folder; paths on the command line are the caller's.
+  const cwd = env.INIT_CWD ?? process.cwd();
+  const dir = resolve(cwd, values.scenarios ?? resolve(root, 'scenarios'));
+  const templatePath = resolve(cwd, values.template ?? resolve(root, 'template.yaml'));
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) fail(`the scenarios folder ${dir} does not exist`);
+  if (!existsSync(templatePath)) fail(`the template ${templatePath} does not exist`);
+  if (values.upstream !== undefined && !/^https?:\/\/[^/]+/.test(values.upstream)) {
+    fail(`--upstream ${values.upstream} is not an http:// or https:// URL`);
   }
 
-  let scenarios: ReturnType<typeof readScenario>[];
+  let files: string[];
+  let scenarios: Scenario[];
   try {
-    scenarios = files.filter((f) => wanted.includes(nameOf(f))).map(readScenario);
+    files = selectScenarios(positionals, dir, cwd);
+    scenarios = files.map((file) => readScenario(file, root));
   } catch (err) {
-    output.err(`drill: ${(err as Error).message}`);
-    return 2;
+    return fail((err as Error).message);
   }
 
-  // With AWS_ENDPOINT_URL set (LocalStack, moto), those services are served there; the state machines,
-  // functions and rules still run here, as the local deploy makes them.
-  const upstreamEndpoint = env.AWS_ENDPOINT_URL;
-  const sim = await startSim(
-    upstreamEndpoint
-      ? { upstream: { endpoint: upstreamEndpoint, services: values['upstream-services'].split(',').filter(Boolean) } }
-      : {},
-  );
-  if (upstreamEndpoint) output.err(`drill: ${values['upstream-services']} served by ${upstreamEndpoint}`);
+  // Only an explicit --upstream forwards calls elsewhere: an AWS_ENDPOINT_URL left in the shell
+  // (say, from the simulated account's exports) must not silently change what the drill tests.
+  if (env.AWS_ENDPOINT_URL && !values.upstream) {
+    output.err(
+      `drill: AWS_ENDPOINT_URL is set (${env.AWS_ENDPOINT_URL}) and ignored: everything runs on the drill's own simulated account (--upstream URL forwards the data plane)`,
+    );
+  }
+  const upstream = values.upstream
+    ? { endpoint: values.upstream, services: values['upstream-services'].split(',').filter(Boolean) }
+    : undefined;
+  let sim: Awaited<ReturnType<typeof startSim>>;
+  try {
+    sim = await startSim(upstream ? { upstream } : {});
+  } catch (err) {
+    return fail((err as Error).message.split('\n')[0] ?? String(err));
+  }
+  if (upstream) output.err(`drill: ${upstream.services.join(',')} served by ${upstream.endpoint}`);
   const results: ScenarioResult[] = [];
+  let deployError: string | undefined;
   try {
     for (const scenario of scenarios) {
       const result = await runScenario(scenario, { sim, root, templatePath, verbose: values.verbose });
@@ -93,12 +125,12 @@ export async function runDrill(
       if (!values.json) output.out(`${renderScenario(result, values.verbose)}\n`);
     }
   } catch (err) {
-    // The template could not be deployed (or the account failed): not a failed expectation, so 2, not 1.
-    output.err(`drill: ${err instanceof Error ? err.message : String(err)}`);
-    return 2;
+    // The template could not be deployed (or the account failed): not a failed expectation, so exit 2, not 1.
+    deployError = err instanceof Error ? (err.message.split('\n')[0] ?? err.message) : String(err);
   } finally {
     await sim.stop();
   }
+  if (deployError !== undefined) return fail(deployError);
   output.out(values.json ? JSON.stringify(results, null, 2) : renderSummary(results));
   return results.every((r) => r.ok) ? 0 : 1;
 }
@@ -112,8 +144,9 @@ function parseDrillArgs(args: string[]) {
       verbose: { type: 'boolean', default: false },
       scenarios: { type: 'string' },
       template: { type: 'string' },
+      upstream: { type: 'string' },
       'upstream-services': { type: 'string', default: 'ec2,route53resolver,dynamodb,sns' },
-      help: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
     },
   });
 }

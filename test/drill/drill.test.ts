@@ -119,14 +119,13 @@ describe('drill command', () => {
       `drill: ${bad}/broken-template.yaml: Resources.WorkBucket: resource type AWS::S3::Bucket is not supported`,
     );
   });
-  it('exits 2 naming an option it does not know, with the usage, before starting anything', async () => {
+  it('exits 2 naming an option it does not know in one line, pointing at --help, before starting anything', async () => {
     // Act
     const run = await drill('--scenario', scenarios);
 
     // Assess
     expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(/^drill: Unknown option '--scenario'/);
-    expect(run.stderr).toContain('usage: npm run drill --');
+    expect(run.stderr).toMatch(/^drill: Unknown option '--scenario'.*\(npm run drill -- --help lists the flags\)\n$/);
     expect(run.stdout).toBe('');
   });
 
@@ -235,7 +234,7 @@ describe('parseScenario', () => {
     const error = parseFailure(() => parseScenario(text, 'inline.yaml'));
 
     // Assess
-    expect(error.message).toMatch(/^inline\.yaml:4: steps\.1: not a known kind of entry/);
+    expect(error.message).toMatch(/^inline\.yaml:4: steps\.1: not a known kind of step \(one of: putEvent, /);
   });
 
   it('reports YAML syntax errors and duplicate keys with their line', () => {

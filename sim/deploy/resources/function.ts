@@ -96,6 +96,7 @@ export async function deployFunction({
     environment: Object.fromEntries(Object.entries(environment).map(([k, v]) => [k, String(v)])),
     timeoutSec: Number(p.Timeout ?? 3),
     memoryMb: Number(p.MemorySize ?? 128),
+    vpcSubnetIds: ((p.VpcConfig as { SubnetIds?: unknown[] } | undefined)?.SubnetIds ?? []).map(String),
   });
   record(functionName, { Arn: arn });
   stack.entryPoints[logicalId] = artifact.entryPoint;

@@ -2,7 +2,15 @@ import { AwsError } from '../../core/errors.js';
 import { ruleArn } from './ids.js';
 import { applyFilters, paginate } from './listing.js';
 import type { ResolverRule, RuleType } from './model.js';
-import { type Ctx, copyRule, type Params, RESOLVER_LIMITS, type ResolverStore, tagMap } from './store.js';
+import {
+  type Ctx,
+  copyRule,
+  internetResolverRule,
+  type Params,
+  RESOLVER_LIMITS,
+  type ResolverStore,
+  tagMap,
+} from './store.js';
 import {
   invalidParameter,
   invalidRequest,
@@ -97,11 +105,12 @@ function forwardConfig(
 }
 
 export function getRule(store: ResolverStore, p: Params, ctx: Ctx): ResolverRule {
-  return copyRule(store.rule(requiredString(p, 'ResolverRuleId', 64), ctx).item);
+  return copyRule(store.rule(requiredString(p, 'ResolverRuleId', 64), ctx, true).item);
 }
 
 export function listRules(store: ResolverStore, p: Params, ctx: Ctx): unknown {
-  const matching = applyFilters(store.inRegion(store.rules, ctx), p.Filters, {
+  const all = [internetResolverRule(ctx.region), ...store.inRegion(store.rules, ctx)];
+  const matching = applyFilters(all, p.Filters, {
     CreatorRequestId: (r, v) => r.item.CreatorRequestId === v,
     // The API reference asks for the fully qualified name here (`example.com.`); without the dot nothing matches.
     DomainName: (r, v) => sameDomain(r.item.DomainName, v),

@@ -111,8 +111,14 @@ export class ResolverService implements JsonService {
     throw new Error(`no control route ${method} /_sim/route53resolver/${subpath}`);
   }
 
+  /** The VPC an endpoint's network interfaces are in (the path its forwarded queries take), or undefined. */
+  endpointVpcId(endpointId: string): string | undefined {
+    return this.store.endpoints.get(endpointId)?.item.HostVPCId;
+  }
+
   /** The rules a VPC's DNS queries are matched against: COMPLETE associations in a region. */
   associatedRules(vpc: string, region = SIM_DEFAULT_REGION): ResolverRule[] {
     return associatedRules(this.store, vpc, region);
   }
 }
+export { INTERNET_RESOLVER_RULE_ID } from './store.js';

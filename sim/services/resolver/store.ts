@@ -86,7 +86,16 @@ export class ResolverStore {
     return stored;
   }
 
-  rule(id: string, ctx: Ctx): Stored<ResolverRule> {
+  /** A stored rule; the built-in Internet Resolver rule only for reading (readOnly), as AWS refuses changes to it. */
+  rule(id: string, ctx: Ctx, readOnly = false): Stored<ResolverRule> {
+    if (id === INTERNET_RESOLVER_RULE_ID) {
+      if (readOnly) return internetResolverRule(ctx.region);
+      // Inferred: AWS refuses changes to autodefined rules; the exact code and text are not documented.
+      throw new AwsError(
+        'InvalidRequestException',
+        `Resolver rule ${id} is an autodefined rule and cannot be changed.`,
+      );
+    }
     const stored = this.rules.get(id);
     if (!stored || stored.region !== ctx.region) {
       throw new AwsError('ResourceNotFoundException', `Resolver rule with ID '${id}' does not exist.`);
@@ -101,6 +110,37 @@ export class ResolverStore {
     }
     return stored;
   }
+}
+
+/** The id of the rule Route 53 Resolver defines in every region for recursive resolution of everything else. */
+export const INTERNET_RESOLVER_RULE_ID = 'rslvr-autodefined-rr-internet-resolver';
+
+/**
+ * The built-in "Internet Resolver" rule that ListResolverRules always lists first. Its fields (an
+ * ARN without account, domain ".", type RECURSIVE, owner "Route 53 Resolver") are as the AWS CLI
+ * shows it in users' reports, inferred: the API reference does not list it. It cannot be changed,
+ * deleted or associated here (the update, delete and associate paths refuse it).
+ */
+export function internetResolverRule(region: string): Stored<ResolverRule> {
+  return {
+    seq: -1,
+    region,
+    tags: new Map(),
+    item: {
+      Id: INTERNET_RESOLVER_RULE_ID,
+      CreatorRequestId: '',
+      Arn: `arn:aws:route53resolver:${region}::autodefined-rule/${INTERNET_RESOLVER_RULE_ID}`,
+      DomainName: '.',
+      Status: 'COMPLETE',
+      StatusMessage: '',
+      RuleType: 'RECURSIVE',
+      Name: 'Internet Resolver',
+      OwnerId: 'Route 53 Resolver',
+      ShareStatus: 'NOT_SHARED',
+      CreationTime: '2019-11-01T00:00:00.000Z',
+      ModificationTime: '2019-11-01T00:00:00.000Z',
+    },
+  };
 }
 
 export function copyRule(rule: ResolverRule): ResolverRule {
