@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -117,5 +118,20 @@ describe('cgw-autopilot check', { timeout: 180_000 }, () => {
     const db = after.names.find((n: { name: string }) => n.name === 'db.x.eu-west-2.rds.amazonaws.com');
     expect(db).toMatchObject({ reachable: false, dns: { verdict: 'vendor-private' } });
     expect(db.tcp.verdict).not.toBe('open');
+
+    // Act: the command on a pipe, as a script runs it.
+    const piped = await new Promise<{ code: number; stdout: string; stderr: string }>((done) => {
+      execFile(
+        process.execPath,
+        [resolve(root, 'cli/bin.mjs'), '--endpoint', sim.endpoint, 'check', '--json'],
+        { cwd: root, timeout: 170_000 },
+        (error, stdout, stderr) => done({ code: error ? Number(error.code) : 0, stdout, stderr }),
+      );
+    });
+
+    // Assess: one complete JSON document, and the documented exit code.
+    expect(piped.stderr).toBe('');
+    expect(piped.code).toBe(1);
+    expect(JSON.parse(piped.stdout)).toMatchObject({ allReachable: false, unreachable: 1 });
   });
 });
