@@ -1,4 +1,5 @@
 import type { Command } from '../command.js';
+import { check } from './check.js';
 import { failback } from './failback.js';
 import { failover } from './failover.js';
 import { follow } from './follow.js';
@@ -22,4 +23,5 @@ export const COMMANDS: Command[] = [
   rulesReconcile,
   follow,
   history,
+  check,
 ] as Command[];

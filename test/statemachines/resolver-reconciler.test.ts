@@ -153,7 +153,10 @@ describe('resolver reconciler state machine (deployed template, simulated accoun
     expect(notice?.message).toContain('create-rule host-1.vendor.example');
     expect(second.status).toBe('SUCCEEDED');
     expect(second.output).toMatchObject({ result: 'degraded', outcomes: { applied: 0 } });
-    const { ResolverRules } = await world.call('route53resolver:ListResolverRules', {});
+    // The account's FORWARD rules (the built-in Internet Resolver rule is RECURSIVE).
+    const { ResolverRules } = await world.call('route53resolver:ListResolverRules', {
+      Filters: [{ Name: 'TYPE', Values: ['FORWARD'] }],
+    });
     expect(ResolverRules.map((r: { DomainName: string }) => r.DomainName).sort()).toEqual([
       'db.vendor.example.',
       'host-1.vendor.example.',
