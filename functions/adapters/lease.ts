@@ -127,3 +127,31 @@ export class ItemLease {
     }
   }
 }
+
+/** What a run's last write did: whether the record now holds the run's decision, and why not. */
+export interface FinalWrite {
+  saved: boolean;
+  error?: string;
+  /** Another run holds the lease: this run's record was not stored. */
+  leaseLost: boolean;
+}
+
+/**
+ * A run's last write: stores its record and releases the lease (`keep`), or only releases it. Losing the
+ * lease is an outcome, not an error; on the failure path any error is reported rather than thrown again,
+ * so the run still lists what it applied.
+ */
+export async function finishRun(
+  keep: boolean,
+  write: { save: () => Promise<void>; release: () => Promise<void> },
+  onFailurePath: boolean,
+): Promise<FinalWrite> {
+  try {
+    await (keep ? write.save() : write.release());
+    return { saved: keep, leaseLost: false };
+  } catch (err) {
+    if (err instanceof LeaseHeldError) return { saved: false, error: err.message, leaseLost: true };
+    if (onFailurePath) return { saved: false, error: (err as Error).message, leaseLost: false };
+    throw err;
+  }
+}

@@ -1,7 +1,7 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { finishRun } from '../adapters/lease.js';
 import { notify } from '../adapters/notify.js';
 import { observeResolverRules } from '../adapters/resolver-rules.js';
-import { LeaseHeldError } from '../commons/errors.js';
 import { logger, metrics } from '../commons/powertools.js';
 import { resolverContext } from '../commons/resolver-context.js';
 import {
@@ -82,19 +82,16 @@ export const handler = async (input: ResolverRunState | FailedResolverRun): Prom
   let history: ResolverReport['history'] = null;
   let leaseLost = leaseLostInApply;
   if (!dryRun) {
-    const keep = plan !== undefined && !plan.blocked && (!state.failure || summary.applied > 0);
-    try {
-      if (keep) await store.saveHistoryAndRelease(plan.nextHistory, state.executionId, now);
-      else await store.releaseLease(state.executionId);
-      history = { saved: keep };
-    } catch (err) {
-      if (err instanceof LeaseHeldError) {
-        leaseLost = true;
-        history = { saved: false, error: err.message };
-      } else if (state.failure) {
-        history = { saved: false, error: (err as Error).message };
-      } else throw err;
-    }
+    const { leaseLost: lost, ...written } = await finishRun(
+      plan !== undefined && !plan.blocked && (!state.failure || summary.applied > 0),
+      {
+        save: () => store.saveHistoryAndRelease(plan!.nextHistory, state.executionId, now),
+        release: () => store.releaseLease(state.executionId),
+      },
+      Boolean(state.failure),
+    );
+    history = written;
+    leaseLost ||= lost;
   }
   const result = resultOf(state, plan, { outcomes: summary, verification }, leaseLost);
   const actions = (plan?.actions ?? []).slice(0, LISTED_ACTIONS).map((action) => ({

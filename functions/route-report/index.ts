@@ -1,7 +1,7 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { observeRouteTables } from '../adapters/ec2-routes.js';
+import { finishRun } from '../adapters/lease.js';
 import { notify } from '../adapters/notify.js';
-import { LeaseHeldError } from '../commons/errors.js';
 import { logger, metrics } from '../commons/powertools.js';
 import { notificationTargets, routeConfig, stateTable } from '../commons/route-context.js';
 import type { ActionOutcome, FailedRouteRun, RouteRunState } from '../commons/route-state.js';
@@ -159,20 +159,16 @@ export const handler = async (input: RouteRunState | FailedRouteRun): Promise<Ro
   let record: RouteReport['record'] = null;
   let leaseLost = leaseLostInApply;
   if (!state.request.dryRun) {
-    const keep = allowed && (!state.failure || applied > 0);
-    try {
-      if (keep) await stateTable.saveRecordAndRelease(state.decision!.nextRecord, state.executionId, now);
-      else await stateTable.releaseLease(group, state.executionId);
-      record = { saved: keep };
-    } catch (err) {
-      if (err instanceof LeaseHeldError) {
-        leaseLost = true;
-        record = { saved: false, error: err.message };
-      } else if (state.failure) {
-        // Already on the failure path: report what was applied rather than fail again.
-        record = { saved: false, error: (err as Error).message };
-      } else throw err;
-    }
+    const { leaseLost: lost, ...written } = await finishRun(
+      allowed && (!state.failure || applied > 0),
+      {
+        save: () => stateTable.saveRecordAndRelease(state.decision!.nextRecord, state.executionId, now),
+        release: () => stateTable.releaseLease(group, state.executionId),
+      },
+      Boolean(state.failure),
+    );
+    record = written;
+    leaseLost ||= lost;
   }
   const result = resultOf(state, failed, verification, leaseLost);
 
