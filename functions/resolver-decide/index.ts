@@ -1,7 +1,7 @@
 import { createDnsLookup, resolveChains } from '../adapters/dns-resolver.js';
+import { type ResolverContext, RUN_RECORD_SECONDS, resolverContext } from '../adapters/resolver-context.js';
 import { observeResolverRules } from '../adapters/resolver-rules.js';
 import { logger } from '../commons/powertools.js';
-import { type ResolverContext, RUN_RECORD_SECONDS, resolverContext } from '../commons/resolver-context.js';
 import type { ResolverDecision, ResolverRequest } from '../commons/resolver-state.js';
 import type { NameResolution, ResolverConfig } from '../core/resolver-rules/index.js';
 import { planResolverRules, withStoredNames } from '../core/resolver-rules/index.js';
