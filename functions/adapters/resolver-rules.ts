@@ -14,6 +14,7 @@ import {
   UpdateResolverRuleCommand,
 } from '@aws-sdk/client-route53resolver';
 import { resolverClient } from '../commons/clients.js';
+import { mapLimit } from '../commons/concurrency.js';
 import { classifyAwsError, isRetryable, LeaseLostError } from '../commons/errors.js';
 import type { ResolverActionOutcome } from '../commons/resolver-state.js';
 import {
@@ -39,17 +40,6 @@ export interface ResolverObservation {
   unmanagedAssociations: ObservedUnmanagedAssociation[];
   /** Route 53 Resolver calls the observation made. */
   calls: number;
-}
-
-/** Runs fn over items, at most `limit` at a time, keeping the order of the results. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    for (let i = next++; i < items.length; i = next++) results[i] = await fn(items[i] as T);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }
 
 function fromSdkTargets(targets: SdkTargetAddress[] | undefined): TargetAddress[] {

@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { ConfigurationError } from './errors.js';
+import { type CidrCheck, checkIpv4Cidr, checkIpv6Cidr } from './ip.js';
 import { domainNameProblem, normaliseDomainName } from './resolver-rules/domain-names.js';
-import { type CidrCheck, checkIpv4Cidr, checkIpv6Cidr } from './routes/cidr.js';
 
 // Every environment variable the functions read has exactly one rule here, whichever reconciler reads
 // it; each reconciler's schema (routes/config.ts, resolver-rules/config.ts, reachability/config.ts)

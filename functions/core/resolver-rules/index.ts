@@ -25,12 +25,14 @@ export {
   ruleName,
 } from './identity.js';
 export { planResolverRules } from './plan.js';
+export { describeResolution, nameResolution, nameResolutions } from './resolutions.js';
 export {
   canonicalIp,
   canonicalTargets,
   DEFAULT_DNS_PORT,
   parseTargetAddress,
   sameTargets,
+  targetKey,
 } from './target-addresses.js';
 export type * from './types.js';
 export { verifyRules } from './verify.js';
