@@ -72,6 +72,8 @@ export function createDnsLookup(options: DnsLookupOptions): DnsLookup {
   if (!(Number.isInteger(tries) && tries > 0)) {
     throw new DnsLookupConfigError(`tries must be a positive integer, got ${tries}`);
   }
+  // The one owner of a lost or late DNS answer: c-ares's own tries. Nothing above retries a lookup: an
+  // unanswered name is 'unknown', the plan is degraded (nothing retired) and the next run asks again.
   const resolver = new Resolver({ timeout: timeoutMs, tries });
   try {
     resolver.setServers(servers);

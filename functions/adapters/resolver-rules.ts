@@ -305,14 +305,14 @@ async function applyOne(
   }
 }
 
-/** Deleting a rule whose disassociation is still going on: worth another try later. */
-function isTransient(err: unknown): boolean {
-  return isRetryable(err) || errorName(err) === 'ResourceInUseException';
+/** Deleting a rule whose disassociation is still going on: the one failure this adapter tries again itself. */
+function isDisassociationPending(err: unknown): boolean {
+  return errorName(err) === 'ResourceInUseException';
 }
 
 export interface ApplyOptions {
   concurrency: number;
-  /** Tries per action on top of the SDK's own retries, for throttling that outlasts them. */
+  /** Tries of a delete refused while its rule's disassociation finishes (ResourceInUseException). */
   tries?: number;
   backoffMs?: number;
   client?: Route53ResolverClient;
@@ -373,8 +373,14 @@ export async function applyResolverActions(
           });
           return;
         }
-        const retryable = isTransient(err);
-        if (retryable && attempt < tries) {
+        // One owner per failure class. Throttling, 5xx and dropped connections: the SDK's attempts
+        // (commons/clients.ts), then the ASL's Retry of Apply on the RetryableAwsError the handler throws
+        // for outcomes left retryable; trying them here too would multiply the SDK's attempts. A delete
+        // refused while the disassociation this run just made finishes (ResourceInUseException, a 4xx the
+        // SDK does not retry) is this loop's: it passes in seconds, so it is tried again here, and only
+        // what outlasts `tries` goes to the ASL's Retry with the rest.
+        const retryable = isRetryable(err) || isDisassociationPending(err);
+        if (isDisassociationPending(err) && attempt < tries) {
           await sleep(Math.random() * backoffMs * 2 ** attempt);
           continue;
         }

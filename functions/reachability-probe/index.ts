@@ -61,6 +61,11 @@ async function record(
   probes: NameProbe[],
   now: string,
 ): Promise<{ stored: StoredProbeRecord; changes: VerdictChange[]; stale: boolean }> {
+  // This loop owns one failure class: a conditional write lost to another probe run (optimistic
+  // concurrency), retried by reading again and computing anew. AWS faults are the SDK's attempts'; what
+  // outlasts them fails the invocation, which Lambda's asynchronous invocation retries (the schedule and
+  // the rules invoke the probe asynchronously: by default two more tries, Lambda docs "Error handling and
+  // automatic retries in Lambda"), and the next scheduled run catches up in any case.
   for (let attempt = 0; ; attempt++) {
     const previous = await reachabilityStore.read();
     const { record: next, changes, stale } = nextProbeRecord(previous, probes, now);

@@ -125,6 +125,18 @@ describe('applyResolverActions', () => {
     expect(resolver.commandCalls(CreateResolverRuleCommand)).toHaveLength(0);
   });
 
+  it('leaves throttling that outlasted the SDK to the ASL Retry instead of trying the call again itself', async () => {
+    // Prepare
+    resolver.on(CreateResolverRuleCommand).rejects(throttled());
+
+    // Act
+    const [outcome] = await applyResolverActions([create], [], { ...FAST, tries: 3 });
+
+    // Assess
+    expect(outcome).toMatchObject({ status: 'failed', retryable: true });
+    expect(resolver.commandCalls(CreateResolverRuleCommand)).toHaveLength(1);
+  });
+
   it('treats a delete refused while the disassociation finishes as retryable, not as a final failure', async () => {
     // Prepare
     resolver.on(DeleteResolverRuleCommand).rejects(named('ResourceInUseException'));
