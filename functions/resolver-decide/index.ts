@@ -3,7 +3,7 @@ import { RUN_RECORD_SECONDS, resolverContext } from '../adapters/resolver-contex
 import { observeResolverRules } from '../adapters/resolver-rules.js';
 import { logger } from '../commons/powertools.js';
 import type { ResolverDecision, ResolverRequest } from '../commons/resolver-state.js';
-import { describeResolution, planResolverRules, withStoredNames } from '../core/resolver-rules/index.js';
+import { listedResolutions, planResolverRules, withStoredNames } from '../core/resolver-rules/index.js';
 
 resolverContext();
 
@@ -42,7 +42,7 @@ export const handler = async (event: { request: ResolverRequest; executionId: st
     unresolvedNames: plan.unresolvedNames,
     problems: plan.problems,
     conflicts: plan.conflicts,
-    resolutions: Object.fromEntries(Object.entries(resolutions).map(([name, r]) => [name, describeResolution(r)])),
+    ...listedResolutions(resolutions),
     resolverCalls: observation.calls,
   };
   logger.info('resolver decision', {

@@ -77,7 +77,7 @@ describe('one rule per variable', () => {
       dnsTimeoutMs: 250,
       dnsTries: 3,
       maxCnameDepth: 8,
-      dnsConcurrency: 50,
+      dnsConcurrency: 100,
       applyConcurrency: 5,
     });
     expect(environment).toMatchObject({ stateTable: 'state', notificationTargets: {} });

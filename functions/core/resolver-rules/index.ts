@@ -25,7 +25,13 @@ export {
   ruleName,
 } from './identity.js';
 export { planResolverRules } from './plan.js';
-export { describeResolution, nameResolution, nameResolutions } from './resolutions.js';
+export {
+  describeResolution,
+  LISTED_RESOLUTIONS,
+  listedResolutions,
+  nameResolution,
+  nameResolutions,
+} from './resolutions.js';
 export {
   canonicalIp,
   canonicalTargets,

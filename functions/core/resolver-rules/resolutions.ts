@@ -33,3 +33,25 @@ export function describeResolution(resolution: NameResolution): string {
       return `invalid: ${resolution.detail ?? resolution.problem}`;
   }
 }
+
+/**
+ * Resolutions listed in the decision, which travels in the execution's JSON (256 KiB at most):
+ * 2,000 chains of depth 3 alone pass it. The names that did not resolve come first.
+ */
+export const LISTED_RESOLUTIONS = 200;
+
+/** The resolutions the decision lists, described, and how many it leaves out. */
+export function listedResolutions(resolutions: Readonly<Record<string, NameResolution>>): {
+  resolutions: Record<string, string>;
+  resolutionsOmitted?: number;
+} {
+  const entries = Object.entries(resolutions);
+  const first = [
+    ...entries.filter(([, r]) => r.status !== 'resolved'),
+    ...entries.filter(([, r]) => r.status === 'resolved'),
+  ].slice(0, LISTED_RESOLUTIONS);
+  return {
+    resolutions: Object.fromEntries(first.map(([name, r]) => [name, describeResolution(r)])),
+    ...(entries.length > first.length ? { resolutionsOmitted: entries.length - first.length } : {}),
+  };
+}
