@@ -3,7 +3,7 @@ import { finishRun } from '../adapters/lease.js';
 import { notify } from '../adapters/notify.js';
 import { resolverContext } from '../adapters/resolver-context.js';
 import { observeResolverRules } from '../adapters/resolver-rules.js';
-import { logger, metrics } from '../commons/powertools.js';
+import { instrumented, logger, metrics } from '../commons/powertools.js';
 import {
   type FailedResolverRun,
   type ResolverActionOutcome,
@@ -27,7 +27,7 @@ const LISTED_ACTIONS = 200;
  * the actions already applied are listed and the history stored, so the next run builds on them; a
  * failure of the verification read leaves the run `unverified`, not failed.
  */
-export const handler = async (input: ResolverRunState | FailedResolverRun): Promise<ResolverReport> => {
+const handle = async (input: ResolverRunState | FailedResolverRun): Promise<ResolverReport> => {
   const state: ResolverRunState = 'run' in input ? { ...input.run, executionId: input.executionId } : input;
   const { config, store, notificationTargets } = resolverContext();
   const now = new Date().toISOString();
@@ -170,3 +170,5 @@ export const handler = async (input: ResolverRunState | FailedResolverRun): Prom
   }
   return report;
 };
+
+export const handler = instrumented({ group: () => resolverContext().config.groupName }, handle);

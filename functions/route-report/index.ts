@@ -3,7 +3,7 @@ import { observeRouteTables } from '../adapters/ec2-routes.js';
 import { finishRun } from '../adapters/lease.js';
 import { notify } from '../adapters/notify.js';
 import { notificationTargets, routeConfig, stateTable } from '../adapters/route-context.js';
-import { logger, metrics } from '../commons/powertools.js';
+import { instrumented, logger, metrics } from '../commons/powertools.js';
 import type { ActionOutcome, FailedRouteRun, RouteRunState } from '../commons/route-state.js';
 import { headline, type RunResult, runCause, runResult, worthTelling } from '../core/report.js';
 import type { GatewayDecision, HeldRoute, PathDecision, PlanAction, UnconvergedRoute } from '../core/routes/types.js';
@@ -67,7 +67,7 @@ function changeLine(action: PlanAction, outcome: ActionOutcome | undefined): str
  * that reflects them is stored, so the next run builds on them instead of undoing them. A failure of
  * the verification read leaves the run `unverified`, not failed: the changes stand.
  */
-export const handler = async (input: RouteRunState | FailedRouteRun): Promise<RouteReport> => {
+const handle = async (input: RouteRunState | FailedRouteRun): Promise<RouteReport> => {
   const state: RouteRunState = 'run' in input ? { ...input.run, executionId: input.executionId } : input;
   const now = new Date().toISOString();
   const group = routeConfig.group;
@@ -229,6 +229,8 @@ export const handler = async (input: RouteRunState | FailedRouteRun): Promise<Ro
   }
   return report;
 };
+
+export const handler = instrumented({ group: () => routeConfig.group }, handle);
 
 /** A switch of path or gateway in a few words, for the headline. */
 function moved(
