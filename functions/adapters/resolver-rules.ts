@@ -350,17 +350,13 @@ export async function applyResolverActions(
   const ruleIds = new Map([...done.values()].filter((o) => o.ruleId).map((o) => [o.actionId, o.ruleId as string]));
 
   let leaseLost: string | undefined;
+  /** An action not written because the run lost its lease: failed for good, whatever the ASL retries. */
+  const stopped = (action: ResolverRuleAction, error: string): void => {
+    outcomes.set(action.actionId, { actionId: action.actionId, status: 'failed', error, retryable: false });
+  };
   const run = async (action: ResolverRuleAction): Promise<void> => {
     if (done.has(action.actionId)) return;
-    if (leaseLost) {
-      outcomes.set(action.actionId, {
-        actionId: action.actionId,
-        status: 'failed',
-        error: leaseLost,
-        retryable: false,
-      });
-      return;
-    }
+    if (leaseLost) return stopped(action, leaseLost);
     if (action.kind === 'associate-rule' && action.ruleId === null && !ruleIds.has(action.createActionId ?? '')) {
       outcomes.set(action.actionId, { actionId: action.actionId, status: 'skipped', detail: 'its create-rule failed' });
       return;
@@ -376,13 +372,7 @@ export async function applyResolverActions(
         if (err instanceof LeaseLostError) {
           // Another run holds the rules now: this one stops writing, and says so for every action left.
           leaseLost = errorText(err);
-          outcomes.set(action.actionId, {
-            actionId: action.actionId,
-            status: 'failed',
-            error: leaseLost,
-            retryable: false,
-          });
-          return;
+          return stopped(action, leaseLost);
         }
         // One owner per failure class. Throttling, 5xx and dropped connections: the SDK's attempts
         // (commons/clients.ts), then the ASL's Retry of Apply on the RetryableAwsError the handler throws
