@@ -1,8 +1,8 @@
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from '../commons/clients.js';
 import { classifyAwsError } from '../commons/errors.js';
 import { EMPTY_PROBE_RECORD, type NameProbe, type ProbeRecord } from '../core/reachability/index.js';
-import { groupKey, isConditionFailure } from './lease.js';
+import { groupKey, isConditionFailure, readGroupItem } from './lease.js';
 
 // The probe's item in the state table, beside the reconcilers' (pk group#<name>): sk `reachability`
 // holds every name's current verdict, since when, and the last run's results for the CLI to show.
@@ -20,25 +20,20 @@ export class ReachabilityStore {
   ) {}
 
   async read(): Promise<StoredProbeRecord> {
-    try {
-      const { Item } = await documentClient().send(
-        new GetCommand({
-          TableName: this.tableName,
-          Key: { pk: groupKey(this.group), sk: SORT_KEY },
-          ConsistentRead: true,
-        }),
-      );
-      if (!Item) return { ...EMPTY_PROBE_RECORD, lastResults: [] };
-      return {
-        names: (Item.names as ProbeRecord['names'] | undefined) ?? {},
-        lastRunAt: (Item.lastRunAt as string | undefined) ?? null,
-        resolverWokenAt: (Item.resolverWokenAt as string | undefined) ?? null,
-        revision: Number(Item.revision ?? 0),
-        lastResults: (Item.lastResults as NameProbe[] | undefined) ?? [],
-      };
-    } catch (err) {
-      return classifyAwsError(err, `reading the reachability record of group ${this.group}`);
-    }
+    const item = await readGroupItem(
+      this.tableName,
+      this.group,
+      SORT_KEY,
+      `reading the reachability record of group ${this.group}`,
+    );
+    if (!item) return { ...EMPTY_PROBE_RECORD, lastResults: [] };
+    return {
+      names: (item.names as ProbeRecord['names'] | undefined) ?? {},
+      lastRunAt: (item.lastRunAt as string | undefined) ?? null,
+      resolverWokenAt: (item.resolverWokenAt as string | undefined) ?? null,
+      revision: Number(item.revision ?? 0),
+      lastResults: (item.lastResults as NameProbe[] | undefined) ?? [],
+    };
   }
 
   /**
