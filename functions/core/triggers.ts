@@ -100,6 +100,11 @@ export const manualOperation = z.strictObject({
 export type AgentReportDetail = z.infer<typeof agentReportDetail>;
 export type ManualOperation = z.infer<typeof manualOperation>;
 
+/** An operator's request in one line, for the execution's output and the log. */
+export function describeOperation(op: ManualOperation): string {
+  return `${op.operation}${op.targetInstanceId ? ` to ${op.targetInstanceId}` : ''}${op.dryRun ? ' (dry run)' : ''} by ${op.requestedBy ?? 'an operator'}`;
+}
+
 /** A validated trigger, in the reconcilers' words. */
 export type Trigger =
   | { kind: 'instance-state'; eventId: string; instanceId: string; state: string }
@@ -189,5 +194,25 @@ export function parseTrigger(input: unknown): Trigger {
       return { kind: 'schedule', eventId: event.id };
     default:
       throw new InvalidInputError('source', `'${signal}' is not a signal cgw-autopilot handles`);
+  }
+}
+
+/** A trigger in one line, for the execution's output and the log. */
+export function describeTrigger(trigger: Exclude<Trigger, { kind: 'manual' }>): string {
+  switch (trigger.kind) {
+    case 'instance-state':
+      return `${trigger.instanceId} is ${trigger.state}`;
+    case 'stack-replaced':
+      return `stack resource ${trigger.physicalId ?? '?'} ${trigger.status}`;
+    case 'agent-report':
+      return `${trigger.report.instanceId} reports tunnels ${trigger.report.tunnels.map((t) => `${t.name} ${t.status}`).join(', ')}, BGP ${trigger.report.bgp}`;
+    case 'alarm':
+      return `alarm ${trigger.alarmName} is ${trigger.state}`;
+    case 'health':
+      return `AWS Health ${trigger.service} ${trigger.eventTypeCode}`;
+    case 'schedule':
+      return 'periodic sweep';
+    case 'primary-path':
+      return `${trigger.signal === 'cloudtrail' ? 'API call' : 'Network Manager'} ${trigger.name}`;
   }
 }

@@ -8,7 +8,7 @@ import type { IntakeOutput, RouteRequest } from '../commons/route-state.js';
 import { checkAgentReportTime } from '../core/routes/agent-report.js';
 import { InvalidInputError } from '../core/routes/errors.js';
 import { primaryPathSignalIgnored } from '../core/routes/primary-path.js';
-import { parseTrigger, type Trigger } from '../core/triggers.js';
+import { describeOperation, describeTrigger, parseTrigger, type Trigger } from '../core/triggers.js';
 
 const automatic: RouteRequest = { operation: null, dryRun: false, overrideBlastRadius: false };
 
@@ -56,38 +56,16 @@ const handle = async (event: { input: unknown }): Promise<IntakeOutput> => {
   const now = new Date().toISOString();
   if (trigger.kind === 'manual') {
     const request = manualRequest(trigger);
-    const op = trigger.operation;
     return {
       request,
       ignored: null,
       round: 1,
-      trigger: {
-        kind: 'manual',
-        summary: `${op.operation}${op.targetInstanceId ? ` to ${op.targetInstanceId}` : ''}${op.dryRun ? ' (dry run)' : ''} by ${op.requestedBy ?? 'an operator'}`,
-      },
+      trigger: { kind: 'manual', summary: describeOperation(trigger.operation) },
     };
   }
-  const summary = (() => {
-    switch (trigger.kind) {
-      case 'instance-state':
-        return `${trigger.instanceId} is ${trigger.state}`;
-      case 'stack-replaced':
-        return `stack resource ${trigger.physicalId ?? '?'} ${trigger.status}`;
-      case 'agent-report':
-        return `${trigger.report.instanceId} reports tunnels ${trigger.report.tunnels.map((t) => `${t.name} ${t.status}`).join(', ')}, BGP ${trigger.report.bgp}`;
-      case 'alarm':
-        return `alarm ${trigger.alarmName} is ${trigger.state}`;
-      case 'health':
-        return `AWS Health ${trigger.service} ${trigger.eventTypeCode}`;
-      case 'schedule':
-        return 'periodic sweep';
-      case 'primary-path':
-        return `${trigger.signal === 'cloudtrail' ? 'API call' : 'Network Manager'} ${trigger.name}`;
-    }
-  })();
   const base: IntakeOutput = {
     request: automatic,
-    trigger: { kind: trigger.kind, eventId: trigger.eventId, summary },
+    trigger: { kind: trigger.kind, eventId: trigger.eventId, summary: describeTrigger(trigger) },
     ignored: null,
     round: 1,
   };
