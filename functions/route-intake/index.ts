@@ -1,8 +1,5 @@
-import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
-import { GROUP_TAG } from '../adapters/ec2-routes.js';
+import { groupMembers } from '../adapters/group-membership.js';
 import { EVENT_MEMORY_SECONDS, routeConfig, stateTable } from '../adapters/route-context.js';
-import { ec2Client } from '../commons/clients.js';
-import { classifyAwsError } from '../commons/errors.js';
 import { instrumented, logger } from '../commons/powertools.js';
 import type { IntakeOutput, RouteRequest } from '../commons/route-state.js';
 import { checkAgentReportTime } from '../core/routes/agent-report.js';
@@ -11,18 +8,6 @@ import { primaryPathSignalIgnored } from '../core/routes/primary-path.js';
 import { describeOperation, describeTrigger, parseTrigger, type Trigger } from '../core/triggers.js';
 
 const automatic: RouteRequest = { operation: null, dryRun: false, overrideBlastRadius: false };
-
-/** Whether an instance carries our group's tag (EC2 state-change events carry no tags). */
-async function isGroupMember(instanceId: string): Promise<boolean> {
-  try {
-    const { Reservations } = await ec2Client().send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }));
-    const tags = Reservations?.[0]?.Instances?.[0]?.Tags ?? [];
-    return tags.some((t) => t.Key === GROUP_TAG && t.Value === routeConfig.group);
-  } catch (err) {
-    if ((err as { name?: string }).name === 'InvalidInstanceID.NotFound') return false;
-    return classifyAwsError(err, `checking whether ${instanceId} belongs to group ${routeConfig.group}`);
-  }
-}
 
 function manualRequest(trigger: Extract<Trigger, { kind: 'manual' }>): RouteRequest {
   const op = trigger.operation;
@@ -80,7 +65,9 @@ const handle = async (event: { input: unknown }): Promise<IntakeOutput> => {
   // Side by side: the replay record and the membership check (one round trip on the failover path).
   const [firstDelivery, member] = await Promise.all([
     stateTable.recordEventOnce(routeConfig.group, trigger.eventId, now, EVENT_MEMORY_SECONDS),
-    trigger.kind === 'instance-state' ? isGroupMember(trigger.instanceId) : true,
+    trigger.kind === 'instance-state'
+      ? groupMembers([trigger.instanceId], routeConfig.group).then((members) => members.length > 0)
+      : true,
   ]);
   if (!firstDelivery) {
     logger.info('replayed event ignored', { eventId: trigger.eventId });
