@@ -4,6 +4,7 @@ import { groupKey } from '../functions/adapters/lease.js';
 import { STORED_NAMES_KEY } from '../functions/adapters/resolver-state.js';
 import { deployTemplate } from '../sim/deploy/deploy.js';
 import { settle } from '../sim/drill/runner.js';
+import { Topology } from '../sim/drill/topology.js';
 import { DrillWorld } from '../sim/drill/world.js';
 import { type SimAccount, startSim } from '../sim/index.js';
 
@@ -57,7 +58,7 @@ function line(label: string, m: RunMeasure): string {
 export async function run(): Promise<string> {
   const sim = await startSim();
   try {
-    const topology = new DrillWorld(sim, { physical: {} } as never, root);
+    const topology = new Topology(sim);
     await topology.build({
       vpcs: [
         {
@@ -97,7 +98,7 @@ export async function run(): Promise<string> {
         SweepSchedule: 'rate(1 day)',
       },
     });
-    const world = new DrillWorld(sim, stack, root);
+    const world = new DrillWorld(sim, stack, root, topology);
     // 200 names are more than a template parameter holds: they are stored in the state table, as
     // `npm run resolver-names` stores them.
     await world.call('dynamodb:PutItem', {
