@@ -2,13 +2,10 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
-  AssociateAddressCommand,
-  CreateRouteCommand,
   DescribeInstanceStatusCommand,
   DescribeInstancesCommand,
   DescribeRouteTablesCommand,
   EC2Client,
-  EC2ServiceException,
   GetManagedPrefixListEntriesCommand,
   ReplaceRouteCommand,
 } from '@aws-sdk/client-ec2';
@@ -16,10 +13,9 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { InternalErrorException, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RouteRunState } from '../../functions/commons/route-state.js';
 import {
-  type PlanAction,
   parseRouteConfig,
   type RouteConfig,
   type RouteObservation,
@@ -50,14 +46,6 @@ const dynamo = mockClient(DynamoDBDocumentClient);
 const sns = mockClient(SNSClient);
 const eventBridge = mockClient(EventBridgeClient);
 
-/** An EC2 error as the SDK raises it once its own retries are spent. */
-const ec2Error = (name: string, message: string, status = 400) =>
-  new EC2ServiceException({
-    name,
-    message,
-    $fault: status >= 500 ? 'server' : 'client',
-    $metadata: { httpStatusCode: status },
-  });
 const conditionFailed = () =>
   new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
 
@@ -73,12 +61,6 @@ function failoverPlan(observation = failoverObservation(), planConfig = config) 
   return reconcileRoutes(observation, planConfig, { operation: { kind: 'failover' } });
 }
 
-function actionOf<K extends PlanAction['kind']>(actions: PlanAction[], kind: K): Extract<PlanAction, { kind: K }> {
-  const action = actions.find((a) => a.kind === kind);
-  if (!action) throw new Error(`the plan has no ${kind} action`);
-  return action as Extract<PlanAction, { kind: K }>;
-}
-
 /** Error names the ASL state retries. */
 const retriedBy = (state: { Retry?: { ErrorEquals: string[] }[] }) => state.Retry?.flatMap((r) => r.ErrorEquals) ?? [];
 
@@ -89,151 +71,7 @@ afterEach(() => {
   eventBridge.reset();
 });
 
-describe('route-apply handler', () => {
-  const RUN = 'arn:aws:states:eu-west-2:123456789012:execution:routes:failover-1';
-  let handler: typeof import('../../functions/route-apply/index.js').handler;
-  beforeAll(async () => {
-    ({ handler } = await import('../../functions/route-apply/index.js'));
-  });
-  // The run holds the lease unless a test says otherwise.
-  beforeEach(() => {
-    dynamo.on(UpdateCommand).resolves({});
-  });
-
-  it('confirms and renews the lease right before each write', async () => {
-    // Prepare
-    const replace = actionOf(failoverPlan().plan.actions, 'replace-route');
-    ec2.on(ReplaceRouteCommand).resolves({});
-
-    // Act
-    await handler({ action: replace, executionId: RUN });
-
-    // Assess
-    const fence = dynamo.commandCalls(UpdateCommand)[0]?.args[0].input;
-    expect(fence).toMatchObject({
-      Key: { pk: `group#${GROUP}`, sk: 'state' },
-      ConditionExpression: 'leaseOwner = :owner',
-      ExpressionAttributeValues: { ':owner': RUN },
-    });
-    expect(ec2.commandCalls(ReplaceRouteCommand)).toHaveLength(1);
-  });
-
-  it('writes nothing and throws LeaseLostError, a name the ASL does not retry, once another run took the lease', async () => {
-    // Prepare
-    const replace = actionOf(failoverPlan().plan.actions, 'replace-route');
-    dynamo.on(UpdateCommand).rejects(conditionFailed());
-    ec2.on(ReplaceRouteCommand).resolves({});
-
-    // Act
-    const applying = handler({ action: replace, executionId: RUN });
-
-    // Assess
-    await expect(applying).rejects.toMatchObject({ name: 'LeaseLostError' });
-    expect(ec2.commandCalls(ReplaceRouteCommand)).toHaveLength(0);
-    expect(retriedBy(asl.States.Apply.ItemProcessor.States.ApplyAction)).not.toContain('LeaseLostError');
-  });
-
-  it('replaces the route when CreateRoute finds it already there', async () => {
-    // Prepare
-    const { plan } = failoverPlan(failoverObservation({ routesTo: undefined }));
-    const create = actionOf(plan.actions, 'create-route');
-    ec2
-      .on(CreateRouteCommand)
-      .rejects(ec2Error('RouteAlreadyExists', 'The route identified by 10.10.0.0/16 already exists.'));
-    ec2.on(ReplaceRouteCommand).resolves({});
-
-    // Act
-    const outcome = await handler({ action: create, executionId: RUN });
-
-    // Assess
-    expect(outcome).toEqual({ actionId: create.actionId, status: 'applied', detail: 'applied-as-replace' });
-    expect(ec2.commandCalls(ReplaceRouteCommand)[0]?.args[0].input).toEqual(
-      ec2.commandCalls(CreateRouteCommand)[0]?.args[0].input,
-    );
-    expect(ec2.commandCalls(ReplaceRouteCommand)[0]?.args[0].input.NetworkInterfaceId).toBe('eni-b');
-  });
-
-  it('creates the route when ReplaceRoute finds none defined', async () => {
-    // Prepare
-    const replace = actionOf(failoverPlan().plan.actions, 'replace-route');
-    ec2
-      .on(ReplaceRouteCommand)
-      .rejects(
-        ec2Error(
-          'InvalidParameterValue',
-          "There is no route defined for '10.10.0.0/16' in the route table. Please correct the destination and try again.",
-        ),
-      );
-    ec2.on(CreateRouteCommand).resolves({ Return: true });
-
-    // Act
-    const outcome = await handler({ action: replace, executionId: RUN });
-
-    // Assess
-    expect(outcome).toEqual({ actionId: replace.actionId, status: 'applied', detail: 'applied-as-create' });
-    expect(ec2.commandCalls(CreateRouteCommand)[0]?.args[0].input).toEqual({
-      RouteTableId: replace.routeTableId,
-      DestinationCidrBlock: '10.10.0.0/16',
-      NetworkInterfaceId: 'eni-b',
-    });
-  });
-
-  it('throws RetryableAwsError, a name the ASL retries, when throttling outlasts the SDK retries', async () => {
-    // Prepare
-    const replace = actionOf(failoverPlan().plan.actions, 'replace-route');
-    ec2.on(ReplaceRouteCommand).rejects(ec2Error('RequestLimitExceeded', 'Request limit exceeded.', 503));
-
-    // Act
-    const applying = handler({ action: replace, executionId: RUN });
-
-    // Assess
-    await expect(applying).rejects.toMatchObject({ name: 'RetryableAwsError' });
-    expect(retriedBy(asl.States.Apply.ItemProcessor.States.ApplyAction)).toContain('RetryableAwsError');
-    expect(ec2.commandCalls(CreateRouteCommand)).toHaveLength(0);
-  });
-
-  it('throws ActionFailedError, a name the ASL does not retry, when the target ENI is gone', async () => {
-    // Prepare
-    const replace = actionOf(failoverPlan().plan.actions, 'replace-route');
-    ec2
-      .on(ReplaceRouteCommand)
-      .rejects(ec2Error('InvalidNetworkInterfaceID.NotFound', "The networkInterface ID 'eni-b' does not exist"));
-
-    // Act
-    const applying = handler({ action: replace, executionId: RUN });
-
-    // Assess
-    await expect(applying).rejects.toMatchObject({
-      name: 'ActionFailedError',
-      message: expect.stringContaining('InvalidNetworkInterfaceID.NotFound'),
-    });
-    expect(retriedBy(asl.States.Apply.ItemProcessor.States.ApplyAction)).not.toContain('ActionFailedError');
-  });
-
-  it('moves the Elastic IP with AllowReassociation, so it leaves the old gateway in the same call', async () => {
-    // Prepare
-    const eipConfig: RouteConfig = { ...config, eip: { mode: 'keep-on-active', allocationId: 'eipalloc-0a1b2c3d' } };
-    const observation = failoverObservation({
-      elasticIp: {
-        allocationId: 'eipalloc-0a1b2c3d',
-        associationId: 'eipassoc-0a1b2c3d',
-        networkInterfaceId: 'eni-a',
-        instanceId: 'i-a',
-      },
-    });
-    const move = actionOf(failoverPlan(observation, eipConfig).plan.actions, 'move-eip');
-    ec2.on(AssociateAddressCommand).resolves({ AssociationId: 'eipassoc-0b1b2c3d' });
-
-    // Act
-    const outcome = await handler({ action: move, executionId: RUN });
-
-    // Assess
-    expect(outcome).toMatchObject({ actionId: move.actionId, status: 'applied' });
-    expect(ec2.commandCalls(AssociateAddressCommand).map((c) => c.args[0].input)).toEqual([
-      { AllocationId: 'eipalloc-0a1b2c3d', NetworkInterfaceId: 'eni-b', AllowReassociation: true },
-    ]);
-  });
-});
+// route-apply runs on the simulated account: test/functions/route-apply.test.ts.
 
 describe('route-decide handler', () => {
   let handler: typeof import('../../functions/route-decide/index.js').handler;
