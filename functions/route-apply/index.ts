@@ -1,6 +1,6 @@
 import { applyAction } from '../adapters/ec2-routes.js';
+import { LEASE_RENEW_SECONDS, routeConfig, stateTable } from '../adapters/route-context.js';
 import { instrumented, logger } from '../commons/powertools.js';
-import { LEASE_RENEW_SECONDS, routeConfig, stateTable } from '../commons/route-context.js';
 import type { ActionOutcome } from '../commons/route-state.js';
 import type { PlanAction } from '../core/routes/types.js';
 
