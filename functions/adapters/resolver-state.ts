@@ -41,8 +41,13 @@ export function splitPacked(packed: string, chunkChars = CHUNK_CHARS): string[] 
   return pieces;
 }
 
+/**
+ * The history as stored: packed (gzip, base64) since 2,000 names of depth 3 make more than DynamoDB's
+ * 400 KB per item as a map; a map written by an earlier version is still read.
+ */
 function historyOf(item: Record<string, unknown> | undefined): ResolverNameHistory {
-  const history = item?.history as ResolverNameHistory | undefined;
+  const stored = item?.history;
+  const history = (typeof stored === 'string' ? unpack(stored) : stored) as ResolverNameHistory | undefined;
   return { lastSeenAt: history?.lastSeenAt ?? {}, lastKnownChains: history?.lastKnownChains ?? {} };
 }
 
@@ -74,7 +79,7 @@ export class ResolverStateStore {
 
   /** Stores the next history and gives the lease back in one conditional write. */
   async saveHistoryAndRelease(history: ResolverNameHistory, owner: string, now: string): Promise<void> {
-    await this.lease.saveAndRelease(owner, now, { history });
+    await this.lease.saveAndRelease(owner, now, { history: pack(history) });
   }
 
   /** Gives the lease back without touching the history; a lease already gone is fine. */
