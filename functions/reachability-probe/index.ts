@@ -1,16 +1,16 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { notify } from '../adapters/notify.js';
-import { probeTargets } from '../adapters/reachability-probe.js';
-import type { StoredProbeRecord } from '../adapters/reachability-state.js';
-import { sfnClient } from '../commons/clients.js';
-import { logger, metrics } from '../commons/powertools.js';
 import {
   notificationTargets,
   probeConfig,
   RESOLVER_WAKE_COOLDOWN_SECONDS,
   reachabilityStore,
-} from '../commons/reachability-context.js';
+} from '../adapters/probe-context.js';
+import { probeTargets } from '../adapters/reachability-probe.js';
+import type { StoredProbeRecord } from '../adapters/reachability-state.js';
+import { sfnClient } from '../commons/clients.js';
+import { instrumented, logger, metrics } from '../commons/powertools.js';
 import {
   type NameProbe,
   namesForResolver,
@@ -102,7 +102,7 @@ async function wakeResolver(names: string[], now: string): Promise<string[]> {
  * every run, a notification only when a verdict changes, the resolver reconciler woken for a tracked
  * name answered publicly; a TCP failure is reported and alarmed, never acted on.
  */
-export const handler = async (input: unknown): Promise<ProbeReport> => {
+const handle = async (input: unknown): Promise<ProbeReport> => {
   const trigger = parseProbeTrigger(input);
   const now = new Date().toISOString();
   const resolver = `${probeConfig.resolverAddress}:53`;
@@ -191,3 +191,5 @@ export const handler = async (input: unknown): Promise<ProbeReport> => {
   }
   return report;
 };
+
+export const handler = instrumented({ group: () => probeConfig.groupName }, handle);

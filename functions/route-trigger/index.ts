@@ -4,11 +4,11 @@ import { groupMembers } from '../adapters/group-membership.js';
 import { observeMixedPaths } from '../adapters/primary-path.js';
 import { StateTable } from '../adapters/state-table.js';
 import { sfnClient } from '../commons/clients.js';
-import { requiredEnv } from '../commons/environment.js';
-import { logger } from '../commons/powertools.js';
+import { instrumented, logger } from '../commons/powertools.js';
 import { executionName, reportChange, sweepChange, sweepExecutionName } from '../core/admission.js';
+import { configurationError } from '../core/config.js';
 import { checkAgentReportTime } from '../core/routes/agent-report.js';
-import { parseRouteConfig } from '../core/routes/config.js';
+import { parseRouteEnvironment } from '../core/routes/config.js';
 import { InvalidInputError } from '../core/routes/errors.js';
 import { primaryPathSignalIgnored } from '../core/routes/primary-path.js';
 import { reconcileRoutes } from '../core/routes/reconcile.js';
@@ -30,23 +30,30 @@ interface AdmittedInput {
   admitted: { kind: string; eventId: string; summary: string };
 }
 
-const stateTable = new StateTable(requiredEnv('STATE_TABLE'));
-const stateMachineArn = requiredEnv('ROUTE_STATE_MACHINE_ARN');
+/** The reconciler it starts: without it the trigger can do nothing, so a missing one fails at cold start. */
+const stateMachineArn =
+  process.env.ROUTE_STATE_MACHINE_ARN || throwConfiguration('ROUTE_STATE_MACHINE_ARN', 'is required');
+
+function throwConfiguration(variable: string, message: string): never {
+  throw configurationError(variable, message);
+}
 
 /**
- * The configuration, read at first use rather than at import: a bad one must not stop the trigger
- * from starting the reconciler, whose first state fails the run naming the variable, as it always has.
+ * The configuration and the state table, read at first use rather than at import: a bad configuration
+ * must not stop the trigger from starting the reconciler, whose first state fails the run naming the
+ * variable, as it always has.
  */
-let config: RouteConfig | Error | undefined;
-function routeConfig(): RouteConfig | Error {
-  if (config === undefined) {
+let wiring: { config: RouteConfig; stateTable: StateTable } | Error | undefined;
+function routeWiring(): { config: RouteConfig; stateTable: StateTable } | Error {
+  if (wiring === undefined) {
     try {
-      config = parseRouteConfig(process.env);
+      const environment = parseRouteEnvironment(process.env);
+      wiring = { config: environment.config, stateTable: new StateTable(environment.stateTable) };
     } catch (err) {
-      config = err instanceof Error ? err : new Error(String(err));
+      wiring = err instanceof Error ? err : new Error(String(err));
     }
   }
-  return config;
+  return wiring;
 }
 
 async function start(name: string | undefined, input: unknown, reason: string): Promise<TriggerOutcome> {
@@ -91,7 +98,12 @@ function rawEventId(event: unknown): string | undefined {
  * Would a reconciler run change anything now? Observes as Decide does, read-only (no lease), and asks
  * the pure core. Returns why it would, or null.
  */
-async function sweepFinding(group: string, cfg: RouteConfig, now: string): Promise<string | null> {
+async function sweepFinding(
+  group: string,
+  cfg: RouteConfig,
+  stateTable: StateTable,
+  now: string,
+): Promise<string | null> {
   const [stored, ec2, agentReports, mixedPaths] = await Promise.all([
     stateTable.readGroupRecord(group),
     observeEc2(cfg),
@@ -107,10 +119,16 @@ async function sweepFinding(group: string, cfg: RouteConfig, now: string): Promi
 }
 
 /** A sweep starts the reconciler only when it would change something; when in doubt, it starts it. */
-async function sweep(cfg: RouteConfig, name: string, kind: string, summary: string, now: string) {
+async function sweep(
+  { config: cfg, stateTable }: { config: RouteConfig; stateTable: StateTable },
+  name: string,
+  kind: string,
+  summary: string,
+  now: string,
+) {
   let finding: string | null;
   try {
-    finding = await sweepFinding(cfg.group, cfg, now);
+    finding = await sweepFinding(cfg.group, cfg, stateTable, now);
   } catch (err) {
     // An observation that failed is never read as "nothing to do": the run observes again, retrying.
     finding = `the check could not observe (${(err as Error).name}: ${(err as Error).message})`;
@@ -128,12 +146,14 @@ async function sweep(cfg: RouteConfig, name: string, kind: string, summary: stri
  * Input it cannot judge (malformed, or a configuration the reconciler refuses) is handed to the
  * reconciler as it came, so that its run fails naming the field, as it always did.
  */
-export const handler = async (event: unknown): Promise<TriggerOutcome> => {
+async function handle(event: unknown): Promise<TriggerOutcome> {
   const now = new Date().toISOString();
-  const cfg = routeConfig();
+  const wired = routeWiring();
   const id = rawEventId(event);
-  if (cfg instanceof Error)
-    return start(id && executionName('signal', id), event, `configuration refused: ${cfg.message}`);
+  if (wired instanceof Error) {
+    return start(id && executionName('signal', id), event, `configuration refused: ${wired.message}`);
+  }
+  const { config: cfg, stateTable } = wired;
   let trigger: Trigger;
   try {
     trigger = parseTrigger(event);
@@ -145,13 +165,13 @@ export const handler = async (event: unknown): Promise<TriggerOutcome> => {
     // The schedule's input. Any other operation is an operator's, passed on as given.
     if (trigger.operation.operation !== 'sweep' || trigger.operation.dryRun)
       return start(undefined, event, 'operation');
-    return sweep(cfg, sweepExecutionName(now), 'schedule', 'periodic sweep', now);
+    return sweep(wired, sweepExecutionName(now), 'schedule', 'periodic sweep', now);
   }
   const summary = describeTrigger(trigger);
   const name = executionName(trigger.kind, trigger.eventId);
   switch (trigger.kind) {
     case 'schedule':
-      return sweep(cfg, name, 'schedule', summary, now);
+      return sweep(wired, name, 'schedule', summary, now);
     case 'instance-state': {
       const members = await groupMembers([trigger.instanceId], cfg.group);
       if (members.length === 0) return dropped(`${trigger.instanceId} is not a member of group ${cfg.group}`);
@@ -199,7 +219,7 @@ export const handler = async (event: unknown): Promise<TriggerOutcome> => {
           // This very report is recorded: an earlier delivery recorded it and may have failed before
           // starting its run. Whether it changed something cannot be told any more, so the group is
           // checked as a sweep would, under this report's name (a run it started is not started again).
-          return sweep(cfg, name, trigger.kind, summary, now);
+          return sweep(wired, name, trigger.kind, summary, now);
         }
         logger.warn('agent report ignored', { field: judgement.field, reason: judgement.reason });
         return dropped(`${judgement.field}: ${judgement.reason}`);
@@ -212,4 +232,12 @@ export const handler = async (event: unknown): Promise<TriggerOutcome> => {
       // A stack replacing a gateway, an AWS Health VPN event: the run observes what they announce.
       return start(name, admitted(trigger.kind, trigger.eventId, summary), summary);
   }
-};
+}
+
+export const handler = instrumented(
+  {
+    group: () =>
+      wiring instanceof Error || wiring === undefined ? (process.env.GROUP_NAME ?? '') : wiring.config.group,
+  },
+  handle,
+);
