@@ -110,7 +110,15 @@ export type Trigger =
   | { kind: 'instance-state'; eventId: string; instanceId: string; state: string }
   | { kind: 'stack-replaced'; eventId: string; physicalId: string | null; status: string }
   | { kind: 'agent-report'; eventId: string; report: AgentReportDetail }
-  | { kind: 'alarm'; eventId: string; alarmName: string; state: string; metric: string | null }
+  | {
+      kind: 'alarm';
+      eventId: string;
+      alarmName: string;
+      state: string;
+      metric: string | null;
+      /** The instances its metrics are about (their `InstanceId` dimension): status-check alarms name one. */
+      instanceIds: string[];
+    }
   | { kind: 'health'; eventId: string; eventTypeCode: string; service: string }
   | { kind: 'schedule'; eventId: string }
   | {
@@ -166,13 +174,18 @@ export function parseTrigger(input: unknown): Trigger {
       return { kind: 'agent-report', eventId: event.id, report: parseWith(agentReportDetail, event.detail, 'detail') };
     case 'aws.cloudwatch / CloudWatch Alarm State Change': {
       const d = parseWith(alarmDetail, event.detail, 'detail');
-      const metric = d.configuration?.metrics?.[0]?.metricStat?.metric;
+      const metrics = d.configuration?.metrics ?? [];
+      const metric = metrics[0]?.metricStat?.metric;
+      const instanceIds = metrics
+        .map((m) => m.metricStat?.metric.dimensions?.InstanceId)
+        .filter((id): id is string => id !== undefined);
       return {
         kind: 'alarm',
         eventId: event.id,
         alarmName: d.alarmName,
         state: d.state.value,
         metric: metric ? `${metric.namespace}/${metric.name}` : null,
+        instanceIds: [...new Set(instanceIds)],
       };
     }
     case 'aws.health / AWS Health Event': {
