@@ -1,4 +1,7 @@
 import { resolve } from 'node:path';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { DescribeTableCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeRuleCommand, EventBridgeClient, ListTargetsByRuleCommand } from '@aws-sdk/client-eventbridge';
 import { DescribeStateMachineCommand, SFNClient } from '@aws-sdk/client-sfn';
@@ -354,6 +357,46 @@ describe('deployTemplate', () => {
       expect(concurrent).toEqual([1, 1]);
       expect(warm).toBe(2);
       expect(redeployed).toBe(1);
+    });
+
+    it("releases its environments' module instances once the function is gone, however many deploys ran", async () => {
+      // Prepare: each echo module instance announces its state, watched by a FinalizationRegistry.
+      v8.setFlagsFromString('--expose-gc');
+      const gc = vm.runInNewContext('gc') as () => void;
+      let started = 0;
+      let released = 0;
+      const registry = new FinalizationRegistry(() => {
+        released++;
+      });
+      const hook = globalThis as { echoStarted?: (state: object) => void };
+      hook.echoStarted = (state) => {
+        started++;
+        registry.register(state, 'echo');
+      };
+      const templatePath = fixture('function.yaml');
+      const lambda = sim.service<LambdaService>('lambda');
+
+      // Act: three deploys, each cold-starting two environments, then the account reset drops them all.
+      try {
+        for (let deploy = 0; deploy < 3; deploy++) {
+          await sim.reset();
+          const stack = await deployTemplate({ templatePath, sim });
+          const arn = stack.outputs.FunctionArn as string;
+          await Promise.all([lambda.invoke(arn, {}), lambda.invoke(arn, {})]);
+        }
+        await sim.reset();
+      } finally {
+        delete hook.echoStarted;
+      }
+      const deadline = Date.now() + 60_000;
+      while (released < started && Date.now() < deadline) {
+        gc();
+        await nextTurn();
+      }
+
+      // Assess: six environments started, and none of their modules outlives its function.
+      expect(started).toBe(6);
+      expect(released).toBe(6);
     });
 
     it("counts a function's timeout from the end of its Init phase, as Lambda does, not from its import", async () => {
