@@ -119,6 +119,25 @@ describe('applyResolverActions and observeResolverRules on the simulated account
     expect(calls(since, 'AssociateResolverRule')).toHaveLength(0);
   });
 
+  it('leaves throttling that outlasted the SDK to the ASL Retry instead of trying the call again itself', async () => {
+    // Prepare: throttled for longer than the SDK's own attempts (3, its standard retry mode's default).
+    sim.faults.add({
+      service: 'route53resolver',
+      action: 'CreateResolverRule',
+      errorRate: 1,
+      errorCode: 'ThrottlingException',
+      times: 1000,
+    });
+    const since = sim.log.mark();
+
+    // Act
+    const [outcome] = await applyResolverActions([createAction()], [], { ...FAST, tries: 3, client });
+
+    // Assess: one adapter try, i.e. only the SDK's attempts reached the account.
+    expect(outcome).toMatchObject({ status: 'failed', retryable: true });
+    expect(calls(since, 'CreateResolverRule')).toHaveLength(3);
+  });
+
   it('stops writing once the lease is lost, failing every action left with LeaseLostError', async () => {
     // Prepare
     const fence = async () => {
