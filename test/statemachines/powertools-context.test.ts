@@ -190,6 +190,9 @@ describe('Powertools on the simulated account: log context, cold starts, Tracer 
     expect(errors.filter((e) => e !== 'LeaseHeldError')).toEqual([]);
     const lines = [...all.flatMap((i) => i.logs), ...consoleLines];
     expect(lines.filter((l) => /segment|x-?ray/i.test(l))).toEqual([]);
+    // The X-Ray SDK of the functions' bundles (one copy per execution environment, all in this process)
+    // registered no context namespace, so none left an async hook behind in the process.
+    expect((process as { namespaces?: Record<string, unknown> }).namespaces?.AWSXRay).toBeUndefined();
     expect(lines.some((l) => /No application metrics to publish/.test(l))).toBe(false);
   });
 });
