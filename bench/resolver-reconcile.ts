@@ -6,6 +6,7 @@ import { STORED_NAMES_KEY } from '../functions/adapters/resolver-state.js';
 import { type NameResolution, parseResolverConfig, planResolverRules } from '../functions/core/resolver-rules/index.js';
 import { deployTemplate } from '../sim/deploy/deploy.js';
 import { settle } from '../sim/drill/runner.js';
+import { Topology } from '../sim/drill/topology.js';
 import { DrillWorld } from '../sim/drill/world.js';
 import { type SimAccount, startSim } from '../sim/index.js';
 import type { ResolverService } from '../sim/services/resolver/service.js';
@@ -141,7 +142,7 @@ function line(names: number, label: string, m: RunMeasure): string {
 async function measureSize(names: number): Promise<{ lines: string[]; noChange: RunMeasure }> {
   const sim = await startSim();
   try {
-    const topology = new DrillWorld(sim, { physical: {} } as never, root);
+    const topology = new Topology(sim);
     await topology.build({
       vpcs: [
         {
@@ -197,7 +198,7 @@ async function measureSize(names: number): Promise<{ lines: string[]; noChange: 
         SweepSchedule: 'rate(1 day)',
       },
     });
-    const world = new DrillWorld(sim, stack, root);
+    const world = new DrillWorld(sim, stack, root, topology);
     // More names than a template parameter holds: they are stored in the state table, as
     // `npm run resolver-names` stores them.
     await world.call('dynamodb:PutItem', {

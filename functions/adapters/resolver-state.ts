@@ -3,7 +3,7 @@ import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from '../commons/clients.js';
 import { classifyAwsError } from '../commons/errors.js';
 import type { ResolverNameHistory, StoredResolverNames } from '../core/resolver-rules/index.js';
-import { epochSeconds, groupKey, ItemLease } from './lease.js';
+import { epochSeconds, groupKey, ItemLease, readGroupItem } from './lease.js';
 
 // The resolver reconciler's items in the state table, beside the route reconciler's (pk group#<name>):
 // sk `resolver-state` holds its lease and the names' history (a lease distinct from the routes' one),
@@ -89,18 +89,8 @@ export class ResolverStateStore {
 
   /** The names and domains stored for the group, as written (validated by the core); none when absent. */
   async readStoredNames(): Promise<StoredResolverNames | undefined> {
-    try {
-      const { Item } = await documentClient().send(
-        new GetCommand({
-          TableName: this.tableName,
-          Key: { pk: pk(this.group), sk: STORED_NAMES_KEY },
-          ConsistentRead: true,
-        }),
-      );
-      return Item ? { trackedNames: Item.trackedNames, staticDomains: Item.staticDomains } : undefined;
-    } catch (err) {
-      return classifyAwsError(err, 'reading the stored resolver names');
-    }
+    const item = await readGroupItem(this.tableName, this.group, STORED_NAMES_KEY, 'reading the stored resolver names');
+    return item ? { trackedNames: item.trackedNames, staticDomains: item.staticDomains } : undefined;
   }
 
   /** Replaces the stored names and domains (already validated by the caller). */
