@@ -237,6 +237,8 @@ export async function run(): Promise<string> {
   for (const names of SIZES) {
     const measured = await measureSize(names);
     lines.push(...measured.lines);
+    // Each size as it ends (on stderr): a later size that fails keeps the earlier figures.
+    console.error(measured.lines.join('\n'));
     if (names === TARGET_NAMES) {
       const ms = measured.noChange.wallMs;
       verdicts.push(
