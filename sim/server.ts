@@ -17,6 +17,7 @@ import {
   type SimService,
 } from './core/service.js';
 import { ec2Error, ec2Response, parseQueryBody, queryError, queryResponse } from './protocols/query.js';
+import { INVOCATION_HEADER } from './services/lambda/service.js';
 
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
 
@@ -173,7 +174,30 @@ export class SimServer {
 
     const ctx: RequestContext = { requestId, region: regionOf(raw), accountId: SIM_ACCOUNT_ID, clock: this.clock };
     const start = performance.now();
-    const decision = this.faults.decide(routed.service.name, routed.action, start, routed.params);
+    const invocation = header(raw, INVOCATION_HEADER);
+    delete raw.headers[INVOCATION_HEADER];
+    const lambda = this.services.get('lambda') as { isTimedOut?(id: string): boolean } | undefined;
+    if (invocation && lambda?.isTimedOut?.(invocation)) {
+      // Lambda stops a function at its timeout: what the in-process handler still sends never happens.
+      this.log.add({
+        service: routed.service.name,
+        action: routed.action,
+        params: routed.params,
+        start,
+        end: performance.now(),
+        outcome: { error: 'Sim.InvocationTimedOut', status: 500 },
+        injected: 'dropped',
+      });
+      res.destroy();
+      return;
+    }
+    const decision = this.faults.decide(
+      routed.service.name,
+      routed.action,
+      start,
+      routed.params,
+      `${raw.path} ${raw.body.length <= 65_536 ? raw.body.toString('utf8') : ''}`,
+    );
     if (decision.latencyMs > 0) await sleep(decision.latencyMs);
     let response: RawResponse;
     if (decision.error) {

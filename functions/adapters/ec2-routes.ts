@@ -12,7 +12,7 @@ import {
   type RouteTable,
 } from '@aws-sdk/client-ec2';
 import { ec2Client } from '../commons/clients.js';
-import { classifyAwsError } from '../commons/errors.js';
+import { ActionFailedError, classifyAwsError, LeaseLostError, RetryableAwsError } from '../commons/errors.js';
 import type {
   GatewayMember,
   InstanceState,
@@ -195,8 +195,16 @@ export type ActionResult = 'applied' | 'applied-as-replace' | 'applied-as-create
  * Applies one plan action with one EC2 call. A create that finds the route already there, or a
  * replace that finds it gone, switches to the other call: someone changed the table in between.
  */
-export async function applyAction(action: PlanAction): Promise<ActionResult> {
+export async function applyAction(
+  action: PlanAction,
+  options: { fence?: () => Promise<void> } = {},
+): Promise<ActionResult> {
   const ec2 = ec2Client();
+  // Every write is preceded by the fencing check: a run that lost its lease writes nothing more.
+  const fenced = async <T>(write: () => Promise<T>): Promise<T> => {
+    await options.fence?.();
+    return write();
+  };
   try {
     switch (action.kind) {
       case 'replace-route':
@@ -207,13 +215,13 @@ export async function applyAction(action: PlanAction): Promise<ActionResult> {
           NetworkInterfaceId: action.after.networkInterfaceId,
         };
         try {
-          if (action.kind === 'replace-route') await ec2.send(new ReplaceRouteCommand(params));
-          else await ec2.send(new CreateRouteCommand(params));
+          if (action.kind === 'replace-route') await fenced(() => ec2.send(new ReplaceRouteCommand(params)));
+          else await fenced(() => ec2.send(new CreateRouteCommand(params)));
           return 'applied';
         } catch (err) {
           const name = (err as { name?: string }).name;
           if (action.kind === 'create-route' && name === 'RouteAlreadyExists') {
-            await ec2.send(new ReplaceRouteCommand(params));
+            await fenced(() => ec2.send(new ReplaceRouteCommand(params)));
             return 'applied-as-replace';
           }
           if (
@@ -221,31 +229,38 @@ export async function applyAction(action: PlanAction): Promise<ActionResult> {
             name === 'InvalidParameterValue' &&
             /no route defined/i.test((err as Error).message)
           ) {
-            await ec2.send(new CreateRouteCommand(params));
+            await fenced(() => ec2.send(new CreateRouteCommand(params)));
             return 'applied-as-create';
           }
           throw err;
         }
       }
       case 'disable-source-dest-check':
-        await ec2.send(
-          new ModifyNetworkInterfaceAttributeCommand({
-            NetworkInterfaceId: action.networkInterfaceId,
-            SourceDestCheck: { Value: false },
-          }),
+        await fenced(() =>
+          ec2.send(
+            new ModifyNetworkInterfaceAttributeCommand({
+              NetworkInterfaceId: action.networkInterfaceId,
+              SourceDestCheck: { Value: false },
+            }),
+          ),
         );
         return 'applied';
       case 'move-eip':
-        await ec2.send(
-          new AssociateAddressCommand({
-            AllocationId: action.allocationId,
-            NetworkInterfaceId: action.after.networkInterfaceId,
-            AllowReassociation: true,
-          }),
+        await fenced(() =>
+          ec2.send(
+            new AssociateAddressCommand({
+              AllocationId: action.allocationId,
+              NetworkInterfaceId: action.after.networkInterfaceId,
+              AllowReassociation: true,
+            }),
+          ),
         );
         return 'applied';
     }
   } catch (err) {
+    // The fencing check's own errors are already named for the ASL.
+    if (err instanceof LeaseLostError || err instanceof RetryableAwsError || err instanceof ActionFailedError)
+      throw err;
     return classifyAwsError(err, `${action.kind} ${action.actionId}`);
   }
 }

@@ -1,6 +1,6 @@
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from '../commons/clients.js';
-import { classifyAwsError, LeaseHeldError } from '../commons/errors.js';
+import { classifyAwsError, LeaseHeldError, LeaseLostError } from '../commons/errors.js';
 
 /** The partition of a gateway group in the state table. */
 export const groupKey = (group: string) => `group#${group}`;
@@ -48,6 +48,31 @@ export class ItemLease {
     } catch (err) {
       if (isConditionFailure(err)) throw new LeaseHeldError(`another execution is changing the ${this.what}`);
       return classifyAwsError(err, `taking the lease of the ${this.what}`);
+    }
+  }
+
+  /**
+   * The fencing check before a write: confirms `owner` still holds the lease and extends it to
+   * now + seconds, in one conditional write; LeaseLostError when another owner took it or it was
+   * given back. A lease past its expiry that nobody took is still this owner's: only a conditional
+   * write that changes the owner lets another run in, so nobody else has written since. `seconds`
+   * must outlast the write that follows (the function's timeout bounds it).
+   */
+  async hold(owner: string, now: string, seconds: number): Promise<void> {
+    try {
+      await documentClient().send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: this.key,
+          UpdateExpression: 'SET leaseExpiresAt = :expires',
+          ConditionExpression: 'leaseOwner = :owner',
+          ExpressionAttributeValues: { ':owner': owner, ':expires': epochSeconds(now) + seconds },
+        }),
+      );
+    } catch (err) {
+      if (isConditionFailure(err))
+        throw new LeaseLostError(`the lease of the ${this.what} was taken by another execution: not writing`);
+      classifyAwsError(err, `confirming the lease of the ${this.what}`);
     }
   }
 

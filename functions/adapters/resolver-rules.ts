@@ -14,7 +14,7 @@ import {
   UpdateResolverRuleCommand,
 } from '@aws-sdk/client-route53resolver';
 import { resolverClient } from '../commons/clients.js';
-import { classifyAwsError, isRetryable } from '../commons/errors.js';
+import { classifyAwsError, isRetryable, LeaseLostError } from '../commons/errors.js';
 import type { ResolverActionOutcome } from '../commons/resolver-state.js';
 import {
   canonicalIp,
@@ -228,6 +228,38 @@ async function createRule(
   }
 }
 
+/**
+ * True when an AssociateResolverRule error means the association is already there: a repeated call
+ * (its first answer lost) is refused with InvalidRequestException "[RSLVR-00802] Cannot associate rules
+ * with same domain name with same VPC", the answer users of other Resolver tooling report and moto
+ * gives (not in the API reference, which declares ResourceExistsException; both are accepted). The
+ * same answer also means another rule for the domain holds the VPC, so the association of this very
+ * rule is looked up before the action counts as done.
+ */
+async function isAlreadyAssociated(
+  client: Route53ResolverClient,
+  err: unknown,
+  ruleId: string,
+  vpcId: string,
+): Promise<boolean> {
+  const name = errorName(err);
+  const sameDomainRefusal =
+    name === 'InvalidRequestException' &&
+    /RSLVR-00802|same domain name with same VPC/i.test((err as Error).message ?? '');
+  if (name !== 'ResourceExistsException' && !sameDomainRefusal) return false;
+  const { ResolverRuleAssociations } = await client.send(
+    new ListResolverRuleAssociationsCommand({
+      Filters: [
+        { Name: 'ResolverRuleId', Values: [ruleId] },
+        { Name: 'VPCId', Values: [vpcId] },
+      ],
+    }),
+  );
+  return (ResolverRuleAssociations ?? []).some(
+    (a) => a.ResolverRuleId === ruleId && a.VPCId === vpcId && a.Status !== 'DELETING' && a.Status !== 'FAILED',
+  );
+}
+
 /** One action's AWS call; `ruleIds` maps create-rule action ids to the rules they made. */
 async function applyOne(
   client: Route53ResolverClient,
@@ -245,7 +277,7 @@ async function applyOne(
         );
         return { detail: `associated ${ruleId} with ${action.vpcId} (${ResolverRuleAssociation?.Id})` };
       } catch (err) {
-        if (errorName(err) === 'ResourceExistsException')
+        if (await isAlreadyAssociated(client, err, ruleId, action.vpcId))
           return { detail: `${ruleId} already associated with ${action.vpcId}` };
         throw err;
       }
@@ -294,6 +326,8 @@ export interface ApplyOptions {
   tries?: number;
   backoffMs?: number;
   client?: Route53ResolverClient;
+  /** The fencing check before every write: throws LeaseLostError once the run lost its lease. */
+  fence?: () => Promise<void>;
 }
 
 /**
@@ -314,19 +348,41 @@ export async function applyResolverActions(
   const outcomes = new Map<string, ResolverActionOutcome>(done);
   const ruleIds = new Map([...done.values()].filter((o) => o.ruleId).map((o) => [o.actionId, o.ruleId as string]));
 
+  let leaseLost: string | undefined;
   const run = async (action: ResolverRuleAction): Promise<void> => {
     if (done.has(action.actionId)) return;
+    if (leaseLost) {
+      outcomes.set(action.actionId, {
+        actionId: action.actionId,
+        status: 'failed',
+        error: leaseLost,
+        retryable: false,
+      });
+      return;
+    }
     if (action.kind === 'associate-rule' && action.ruleId === null && !ruleIds.has(action.createActionId ?? '')) {
       outcomes.set(action.actionId, { actionId: action.actionId, status: 'skipped', detail: 'its create-rule failed' });
       return;
     }
     for (let attempt = 1; ; attempt++) {
       try {
+        await options.fence?.();
         const result = await applyOne(client, action, ruleIds);
         if (result.ruleId) ruleIds.set(action.actionId, result.ruleId);
         outcomes.set(action.actionId, { actionId: action.actionId, status: 'applied', ...result });
         return;
       } catch (err) {
+        if (err instanceof LeaseLostError) {
+          // Another run holds the rules now: this one stops writing, and says so for every action left.
+          leaseLost = errorText(err);
+          outcomes.set(action.actionId, {
+            actionId: action.actionId,
+            status: 'failed',
+            error: leaseLost,
+            retryable: false,
+          });
+          return;
+        }
         const retryable = isTransient(err);
         if (retryable && attempt < tries) {
           await sleep(Math.random() * backoffMs * 2 ** attempt);

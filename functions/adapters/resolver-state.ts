@@ -47,6 +47,11 @@ export class ResolverStateStore {
     return historyOf(await this.lease.acquire(owner, now, seconds));
   }
 
+  /** Fencing before a write: LeaseLostError unless `owner` still holds the resolver lease, which then runs until now + seconds. */
+  async holdLease(owner: string, now: string, seconds: number): Promise<void> {
+    await this.lease.hold(owner, now, seconds);
+  }
+
   /** The history without the lease (a dry run). */
   async readHistory(): Promise<ResolverNameHistory> {
     const item = await this.lease.read();

@@ -41,6 +41,11 @@ export class StateTable {
     return toRecord(group, await this.lease(group).acquire(owner, now, seconds));
   }
 
+  /** Fencing before a write: LeaseLostError unless `owner` still holds the group's lease, which then runs until now + seconds. */
+  async holdLease(group: string, owner: string, now: string, seconds: number): Promise<void> {
+    await this.lease(group).hold(owner, now, seconds);
+  }
+
   async readGroupRecord(group: string): Promise<StoredGroupRecord> {
     return toRecord(group, await this.lease(group).read());
   }

@@ -8,6 +8,17 @@ export class LeaseHeldError extends Error {
   }
 }
 
+/**
+ * This run no longer holds the group's lease: another execution took it. The run must stop writing;
+ * the ASL does not retry it, so each remaining action is reported failed with this error.
+ */
+export class LeaseLostError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'LeaseLostError';
+  }
+}
+
 /** An AWS call failed in a way that may pass (throttling, 5xx, timeout) after the SDK's own retries. */
 export class RetryableAwsError extends Error {
   constructor(message: string, options?: ErrorOptions) {

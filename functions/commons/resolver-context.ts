@@ -1,4 +1,5 @@
 import { ResolverStateStore } from '../adapters/resolver-state.js';
+import { RESOLVER_LEASE_SECONDS } from '../core/lease.js';
 import {
   ConfigurationError,
   parseResolverConfig,
@@ -23,7 +24,7 @@ export interface ResolverContext {
   tuning: ResolverTuning;
   store: ResolverStateStore;
   notificationTargets: { topicArn?: string };
-  /** How long a lease outlives a silent holder: a run's worst case. */
+  /** How long the lease outlives its holder's last write to it (core/lease.ts). */
   leaseSeconds: number;
 }
 
@@ -62,7 +63,7 @@ export function parseResolverContext(env: Env): ResolverContext {
     },
     store: new ResolverStateStore(requiredEnv('STATE_TABLE', env), config.groupName),
     notificationTargets: topicArn ? { topicArn } : {},
-    leaseSeconds: 900,
+    leaseSeconds: RESOLVER_LEASE_SECONDS,
   };
 }
 

@@ -58,7 +58,16 @@ export interface ResolverRunState extends ResolverIntakeOutput {
   failure?: { Error: string; Cause?: string };
 }
 
-export type ResolverResult = 'converged' | 'no-change' | 'partial' | 'degraded' | 'blocked' | 'dry-run' | 'failed';
+export type ResolverResult =
+  | 'converged'
+  | 'no-change'
+  | 'partial'
+  | 'degraded'
+  | 'blocked'
+  | 'dry-run'
+  | 'unverified'
+  | 'lease-lost'
+  | 'failed';
 
 export interface ResolverReport {
   group: string;
@@ -74,9 +83,20 @@ export interface ResolverReport {
   actions: unknown[];
   actionCount: number;
   outcomes: ResolverApplySummary;
-  verification: ResolverRuleVerification | null;
+  /** Null when nothing was to verify; `error` when the verification read failed (the changes stand). */
+  verification: ResolverRuleVerification | { converged: null; error: string } | null;
   failure?: { Error: string; Cause?: string };
+  /** Whether the names' history now holds this run's observation, and why not. */
+  history: { saved: boolean; error?: string } | null;
+  /** A failed or cut-short run: its failure and every action it applied, in one text (the Fail state's cause). */
+  cause?: string;
   notified: { sns: boolean; events: boolean } | null;
+}
+
+/** What the failure path's report state receives: the run as it was when something failed. */
+export interface FailedResolverRun {
+  run: Omit<ResolverRunState, 'executionId'> & { executionId?: string };
+  executionId: string;
 }
 
 /** Counts of a run's outcomes. */

@@ -1,4 +1,5 @@
 import { StateTable } from '../adapters/state-table.js';
+import { ROUTE_LEASE_RENEW_SECONDS } from '../core/lease.js';
 import { parseRouteConfig } from '../core/routes/config.js';
 import { optionalEnv, requiredEnv } from './environment.js';
 
@@ -9,7 +10,8 @@ export const stateTable = new StateTable(requiredEnv('STATE_TABLE'));
 export const notificationTargets = {
   ...(optionalEnv('NOTIFICATION_TOPIC_ARN') ? { topicArn: optionalEnv('NOTIFICATION_TOPIC_ARN') } : {}),
 };
-/** How long a lease outlives its holder's silence: the confirmation wait plus a run's worst case. */
-export const leaseSeconds = routeConfig.confirmationDelaySeconds + 300;
+/** See core/lease.ts: renewed by every apply attempt, taken in Decide for the confirmation wait plus a round's silence. */
+export const LEASE_RENEW_SECONDS = ROUTE_LEASE_RENEW_SECONDS;
+export const leaseSeconds = routeConfig.confirmationDelaySeconds + LEASE_RENEW_SECONDS;
 /** Processed event ids are remembered this long to recognise replays. */
 export const EVENT_MEMORY_SECONDS = 24 * 3600;

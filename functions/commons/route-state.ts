@@ -52,3 +52,9 @@ export interface RouteRunState extends IntakeOutput {
   outcomes?: ActionOutcome[];
   failure?: { Error: string; Cause?: string };
 }
+
+/** What the failure path's report state receives: the run as it was when something failed. */
+export interface FailedRouteRun {
+  run: Omit<RouteRunState, 'executionId'> & { executionId?: string };
+  executionId: string;
+}

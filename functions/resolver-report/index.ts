@@ -1,9 +1,11 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { notify } from '../adapters/notify.js';
 import { observeResolverRules } from '../adapters/resolver-rules.js';
+import { LeaseHeldError } from '../commons/errors.js';
 import { logger, metrics } from '../commons/powertools.js';
 import { resolverContext } from '../commons/resolver-context.js';
 import {
+  type FailedResolverRun,
   type ResolverActionOutcome,
   type ResolverReport,
   type ResolverResult,
@@ -21,21 +23,41 @@ function resultOf(
   state: ResolverRunState,
   plan: ResolverRulePlan | undefined,
   report: Pick<ResolverReport, 'outcomes' | 'verification'>,
+  leaseLost: boolean,
 ): ResolverResult {
   if (state.failure || !plan) return 'failed';
   if (state.request.dryRun) return 'dry-run';
   if (plan.blocked) return 'blocked';
+  if (leaseLost) return 'lease-lost';
+  if (report.verification?.converged === null) return 'unverified';
   if (report.outcomes.failed > 0 || report.verification?.converged === false) return 'partial';
   if (plan.degraded) return 'degraded';
   return report.outcomes.applied > 0 ? 'converged' : 'no-change';
 }
 
+/** Fail states' causes are limited to 32,768 characters. */
+const MAX_CAUSE = 32_000;
+
+/** A Lambda failure's Cause is the error payload's JSON: its message is what a person needs. */
+function causeMessage(cause: string | undefined): string {
+  if (!cause) return 'no cause given';
+  try {
+    const parsed = JSON.parse(cause) as { errorMessage?: unknown };
+    return typeof parsed.errorMessage === 'string' ? parsed.errorMessage : cause;
+  } catch {
+    return cause;
+  }
+}
+
 /**
  * Last state, on every path: verifies the rules after changes, stores the names' history and releases
  * the lease, and makes the run visible (log, metrics, and SNS plus EventBridge on a change, a degraded
- * run, a blocked plan or a failure). The output is the audit record: plan and outcomes.
+ * run, a blocked plan or a failure). The output is the audit record: plan and outcomes. Whatever failed,
+ * the actions already applied are listed and the history stored, so the next run builds on them; a
+ * failure of the verification read leaves the run `unverified`, not failed.
  */
-export const handler = async (state: ResolverRunState): Promise<ResolverReport> => {
+export const handler = async (input: ResolverRunState | FailedResolverRun): Promise<ResolverReport> => {
+  const state: ResolverRunState = 'run' in input ? { ...input.run, executionId: input.executionId } : input;
   const { config, store, notificationTargets } = resolverContext();
   const now = new Date().toISOString();
   const { dryRun } = state.request;
@@ -45,21 +67,43 @@ export const handler = async (state: ResolverRunState): Promise<ResolverReport> 
   const plan = run.plan;
   const outcomes = new Map((run.outcomes ?? []).map((o) => [o.actionId, o]));
   const summary = summarise(run.outcomes ?? []);
+  const leaseLostInApply = (run.outcomes ?? []).some((o) => o.error?.startsWith('LeaseLostError'));
 
   let verification: ResolverReport['verification'] = null;
-  if (plan && !dryRun && !plan.blocked && summary.applied > 0) {
-    verification = verifyRules((await observeResolverRules(config)).observedRules, plan.desired);
+  if (plan && !dryRun && !plan.blocked && summary.applied > 0 && !state.failure) {
+    try {
+      verification = verifyRules((await observeResolverRules(config)).observedRules, plan.desired);
+    } catch (err) {
+      // The verification is a read: its failure does not undo what was applied. The next run observes again.
+      verification = { converged: null, error: (err as Error).message };
+      logger.warn('resolver verification failed', { error: err as Error });
+    }
   }
+  let history: ResolverReport['history'] = null;
+  let leaseLost = leaseLostInApply;
   if (!dryRun) {
-    if (plan && !state.failure && !plan.blocked)
-      await store.saveHistoryAndRelease(plan.nextHistory, state.executionId, now);
-    else await store.releaseLease(state.executionId);
+    const keep = plan !== undefined && !plan.blocked && (!state.failure || summary.applied > 0);
+    try {
+      if (keep) await store.saveHistoryAndRelease(plan.nextHistory, state.executionId, now);
+      else await store.releaseLease(state.executionId);
+      history = { saved: keep };
+    } catch (err) {
+      if (err instanceof LeaseHeldError) {
+        leaseLost = true;
+        history = { saved: false, error: err.message };
+      } else if (state.failure) {
+        history = { saved: false, error: (err as Error).message };
+      } else throw err;
+    }
   }
-  const result = resultOf(state, plan, { outcomes: summary, verification });
+  const result = resultOf(state, plan, { outcomes: summary, verification }, leaseLost);
   const actions = (plan?.actions ?? []).slice(0, LISTED_ACTIONS).map((action) => ({
     ...action,
     outcome: dryRun ? 'planned' : (outcomes.get(action.actionId) ?? { status: 'not-run' }),
   }));
+  const changes = (plan?.actions ?? [])
+    .filter((a) => outcomes.get(a.actionId)?.status === 'applied')
+    .map((a) => `${a.kind} ${a.domainName}: ${outcomes.get(a.actionId)?.detail ?? 'applied'}`);
   const report: ResolverReport = {
     group: config.groupName,
     result,
@@ -75,8 +119,17 @@ export const handler = async (state: ResolverRunState): Promise<ResolverReport> 
     outcomes: summary,
     verification,
     ...(state.failure ? { failure: state.failure } : {}),
+    history,
     notified: null,
   };
+  if (result === 'failed' || result === 'lease-lost') {
+    const why =
+      result === 'lease-lost'
+        ? `another execution took the resolver lease of group ${config.groupName}; this run stopped changing rules`
+        : `${state.failure?.Error ?? 'Error'}: ${causeMessage(state.failure?.Cause)}`;
+    const cause = `${why}. Applied ${summary.applied} of ${report.actionCount} actions${changes.length ? `: ${changes.join('; ')}` : ''}`;
+    report.cause = cause.length > MAX_CAUSE ? `${cause.slice(0, MAX_CAUSE - 3)}...` : cause;
+  }
 
   const appliedOf = (kind: string) =>
     (plan?.actions ?? []).filter((a) => a.kind === kind && outcomes.get(a.actionId)?.status === 'applied').length;
@@ -87,7 +140,11 @@ export const handler = async (state: ResolverRunState): Promise<ResolverReport> 
     metrics.addMetric('ResolverActionsFailed', MetricUnit.Count, summary.failed);
     metrics.addMetric('ResolverDegraded', MetricUnit.Count, report.degraded ? 1 : 0);
     metrics.addMetric('ResolverConflicts', MetricUnit.Count, report.conflicts.length);
-    metrics.addMetric('ResolverReconcileFailures', MetricUnit.Count, result === 'failed' ? 1 : 0);
+    metrics.addMetric(
+      'ResolverReconcileFailures',
+      MetricUnit.Count,
+      result === 'failed' || result === 'lease-lost' ? 1 : 0,
+    );
   }
   metrics.publishStoredMetrics();
   logger.info('resolver reconciliation', {
@@ -101,11 +158,14 @@ export const handler = async (state: ResolverRunState): Promise<ResolverReport> 
     problems: report.problems,
     conflicts: report.conflicts,
     verification,
+    history,
     failure: state.failure ?? null,
   });
 
   const worthTelling =
-    summary.applied > 0 || summary.failed > 0 || ['degraded', 'blocked', 'partial', 'failed'].includes(result);
+    summary.applied > 0 ||
+    summary.failed > 0 ||
+    ['degraded', 'blocked', 'partial', 'failed', 'unverified', 'lease-lost'].includes(result);
   if (worthTelling && !dryRun) {
     report.notified = await notify(
       {
@@ -117,12 +177,15 @@ export const handler = async (state: ResolverRunState): Promise<ResolverReport> 
           trigger: state.trigger,
           ...summary,
           actions: report.actionCount,
+          // Every applied action (up to the listed limit), whatever failed after.
+          changes: changes.slice(0, LISTED_ACTIONS),
           degraded: report.degraded,
           unresolvedNames: report.unresolvedNames,
           problems: report.problems,
           conflicts: report.conflicts,
           blocked: report.blocked,
           verification,
+          history,
           failure: state.failure ?? null,
         },
       },
@@ -135,6 +198,8 @@ export const handler = async (state: ResolverRunState): Promise<ResolverReport> 
 function headline(result: ResolverResult, applied: number): string {
   if (result === 'degraded') return `degraded (vendor DNS unanswered), nothing retired, ${applied} changes`;
   if (result === 'blocked') return 'plan blocked by the change limit, manual override needed';
-  if (result === 'failed') return 'reconciliation failed';
+  if (result === 'failed') return `reconciliation failed${applied ? ` after ${applied} changes` : ''}`;
+  if (result === 'lease-lost') return `lease lost to another run after ${applied} changes, stopped`;
+  if (result === 'unverified') return `${applied} changes, not verified (the check read failed)`;
   return `${applied} changes${result === 'partial' ? ', some failed' : ''}`;
 }

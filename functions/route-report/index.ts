@@ -1,10 +1,11 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { observeRouteTables } from '../adapters/ec2-routes.js';
 import { notify } from '../adapters/notify.js';
+import { LeaseHeldError } from '../commons/errors.js';
 import { logger, metrics } from '../commons/powertools.js';
 import { notificationTargets, routeConfig, stateTable } from '../commons/route-context.js';
-import type { ActionOutcome, RouteRunState } from '../commons/route-state.js';
-import type { UnconvergedRoute } from '../core/routes/types.js';
+import type { ActionOutcome, FailedRouteRun, RouteRunState } from '../commons/route-state.js';
+import type { PlanAction, UnconvergedRoute } from '../core/routes/types.js';
 import { verifyRoutes } from '../core/routes/verify.js';
 
 export type RouteResult =
@@ -16,6 +17,8 @@ export type RouteResult =
   | 'blocked'
   | 'refused'
   | 'dry-run'
+  | 'unverified'
+  | 'lease-lost'
   | 'failed';
 
 /** The execution's output: the plan, each action's outcome, the verification; the audit record of the run. */
@@ -27,9 +30,14 @@ export interface RouteReport {
   decision: unknown;
   health: unknown;
   actions: unknown[];
-  verification: { converged: boolean; unconverged: UnconvergedRoute[] } | null;
+  /** Null when nothing was to verify; `error` when the verification read failed (the changes stand). */
+  verification: { converged: boolean; unconverged: UnconvergedRoute[] } | { converged: null; error: string } | null;
   blocked: unknown;
   failure?: RouteRunState['failure'];
+  /** Whether the group record now holds what this run decided, and why not. */
+  record: { saved: boolean; error?: string } | null;
+  /** A failed or cut-short run: its failure and every action it applied, in one text (the Fail state's cause). */
+  cause?: string;
   notified: { sns: boolean; events: boolean } | null;
   /** Actions left for the next round, and what that round needs to run (request, round). */
   deferred: number;
@@ -42,24 +50,62 @@ function withoutId(outcome: { actionId?: string; status: string }): { status: st
   return rest;
 }
 
-function resultOf(state: RouteRunState, failed: number, unconverged: number): RouteResult {
+function resultOf(
+  state: RouteRunState,
+  failed: number,
+  verification: RouteReport['verification'],
+  leaseLost: boolean,
+): RouteResult {
   const plan = state.decision?.plan;
   if (state.failure || !plan) return 'failed';
   if (state.request.dryRun) return 'dry-run';
   if (plan.blocked) return 'blocked';
+  if (leaseLost) return 'lease-lost';
   if (plan.decision.outcome === 'no-healthy-member') return 'no-healthy-member';
   if (plan.decision.outcome === 'refused') return 'refused';
+  if (verification?.converged === null) return 'unverified';
   if (failed === 0 && (plan.deferred ?? 0) > 0) return 'continuing';
-  if (failed > 0 || unconverged > 0) return 'partial';
+  if (failed > 0 || (verification?.unconverged.length ?? 0) > 0) return 'partial';
   return plan.actions.length > 0 ? 'converged' : 'no-change';
 }
+
+/** One line per applied action, for the failure's cause and the notification. */
+function changeLine(action: PlanAction, outcome: ActionOutcome | undefined): string {
+  const result = outcome?.detail ?? outcome?.status ?? 'not-run';
+  switch (action.kind) {
+    case 'replace-route':
+    case 'create-route':
+      return `${action.kind} ${action.routeTableId} ${action.destination.value} -> ${action.after.networkInterfaceId} (${result})`;
+    case 'disable-source-dest-check':
+      return `${action.kind} ${action.networkInterfaceId} (${result})`;
+    case 'move-eip':
+      return `${action.kind} ${action.allocationId} -> ${action.after.networkInterfaceId} (${result})`;
+  }
+}
+
+/** A Lambda failure's Cause is the error payload's JSON: its message is what a person needs. */
+function causeMessage(cause: string | undefined): string {
+  if (!cause) return 'no cause given';
+  try {
+    const parsed = JSON.parse(cause) as { errorMessage?: unknown };
+    return typeof parsed.errorMessage === 'string' ? parsed.errorMessage : cause;
+  } catch {
+    return cause;
+  }
+}
+
+/** Fail states' causes are limited to 32,768 characters. */
+const MAX_CAUSE = 32_000;
 
 /**
  * Last state, on every path: verifies the routes, stores the group record and releases the lease,
  * and makes the run visible (structured log, metrics, SNS and EventBridge when something changed,
- * failed, or needs a person).
+ * failed, or needs a person). Whatever failed, the actions already applied are listed and the record
+ * that reflects them is stored, so the next run builds on them instead of undoing them. A failure of
+ * the verification read leaves the run `unverified`, not failed: the changes stand.
  */
-export const handler = async (state: RouteRunState): Promise<RouteReport> => {
+export const handler = async (input: RouteRunState | FailedRouteRun): Promise<RouteReport> => {
+  const state: RouteRunState = 'run' in input ? { ...input.run, executionId: input.executionId } : input;
   const now = new Date().toISOString();
   const group = routeConfig.group;
   const plan = state.decision?.plan;
@@ -71,35 +117,56 @@ export const handler = async (state: RouteRunState): Promise<RouteReport> => {
   }));
   const failed = [...outcomes.values()].filter((o) => o.status === 'failed').length;
   const applied = [...outcomes.values()].filter((o) => o.status === 'applied').length;
+  const leaseLostInApply = [...outcomes.values()].some((o) => o.error === 'LeaseLostError');
 
   let verification: RouteReport['verification'] = null;
-  const writes = !state.request.dryRun && plan && !state.failure;
-  if (writes && plan.activeNetworkInterfaceId && !plan.blocked) {
-    const routeTables = await observeRouteTables(routeConfig);
-    const unconverged = verifyRoutes(
-      {
-        group,
-        now,
-        members: [],
-        agentReports: [],
-        networkInterfaces: { [plan.activeNetworkInterfaceId]: plan.decision.activeAfter },
-        routeTables,
-        elasticIp: null,
-        record: state.decision!.nextRecord,
-      },
-      plan.activeNetworkInterfaceId,
-      routeConfig,
-    );
-    verification = { converged: unconverged.length === 0, unconverged };
+  const allowed = !state.request.dryRun && plan !== undefined && !plan.blocked;
+  if (allowed && !state.failure && !leaseLostInApply && plan.activeNetworkInterfaceId) {
+    try {
+      const routeTables = await observeRouteTables(routeConfig);
+      const unconverged = verifyRoutes(
+        {
+          group,
+          now,
+          members: [],
+          agentReports: [],
+          networkInterfaces: { [plan.activeNetworkInterfaceId]: plan.decision.activeAfter },
+          routeTables,
+          elasticIp: null,
+          record: state.decision!.nextRecord,
+        },
+        plan.activeNetworkInterfaceId,
+        routeConfig,
+      );
+      verification = { converged: unconverged.length === 0, unconverged };
+    } catch (err) {
+      // The verification is a read: its failure does not undo what was applied. The next run observes again.
+      verification = { converged: null, error: (err as Error).message };
+      logger.warn('route verification failed', { error: err as Error });
+    }
   }
-  const result = resultOf(state, failed, verification?.unconverged.length ?? 0);
 
-  // The new record is stored only when the plan was allowed to run; a blocked or failed run keeps the old one.
+  // The new record is stored when the plan was allowed to run and either nothing failed before Apply or
+  // something was applied: it says which gateway the routes now follow. A blocked run keeps the old one.
+  let record: RouteReport['record'] = null;
+  let leaseLost = leaseLostInApply;
   if (!state.request.dryRun) {
-    if (writes && !plan.blocked)
-      await stateTable.saveRecordAndRelease(state.decision!.nextRecord, state.executionId, now);
-    else await stateTable.releaseLease(group, state.executionId);
+    const keep = allowed && (!state.failure || applied > 0);
+    try {
+      if (keep) await stateTable.saveRecordAndRelease(state.decision!.nextRecord, state.executionId, now);
+      else await stateTable.releaseLease(group, state.executionId);
+      record = { saved: keep };
+    } catch (err) {
+      if (err instanceof LeaseHeldError) {
+        leaseLost = true;
+        record = { saved: false, error: err.message };
+      } else if (state.failure) {
+        // Already on the failure path: report what was applied rather than fail again.
+        record = { saved: false, error: (err as Error).message };
+      } else throw err;
+    }
   }
+  const result = resultOf(state, failed, verification, leaseLost);
 
   const decision = plan?.decision;
   metrics.addDimension('group', group);
@@ -112,10 +179,13 @@ export const handler = async (state: RouteRunState): Promise<RouteReport> => {
     metrics.addMetric('NoHealthyMember', MetricUnit.Count, result === 'no-healthy-member' ? 1 : 0);
     metrics.addMetric('Failovers', MetricUnit.Count, decision?.switchKind === 'failover' ? 1 : 0);
     metrics.addMetric('Failbacks', MetricUnit.Count, decision?.switchKind === 'failback' ? 1 : 0);
-    metrics.addMetric('ReconcileFailures', MetricUnit.Count, result === 'failed' ? 1 : 0);
+    metrics.addMetric('ReconcileFailures', MetricUnit.Count, ['failed', 'lease-lost'].includes(result) ? 1 : 0);
   }
   metrics.publishStoredMetrics();
 
+  const changes = (plan?.actions ?? [])
+    .filter((a) => outcomes.get(a.actionId)?.status === 'applied')
+    .map((a) => changeLine(a, outcomes.get(a.actionId)));
   const report: RouteReport = {
     group,
     result,
@@ -127,11 +197,20 @@ export const handler = async (state: RouteRunState): Promise<RouteReport> => {
     verification,
     blocked: plan?.blocked ?? null,
     ...(state.failure ? { failure: state.failure } : {}),
+    record,
     notified: null,
     deferred: plan?.deferred ?? 0,
     request: state.request,
     round: state.round ?? 1,
   };
+  if (result === 'failed' || result === 'lease-lost') {
+    const why =
+      result === 'lease-lost'
+        ? `another execution took the lease of group ${group}; this run stopped writing`
+        : `${state.failure?.Error ?? 'Error'}: ${causeMessage(state.failure?.Cause)}`;
+    const cause = `${why}. Applied ${applied} of ${actions.length} actions${changes.length ? `: ${changes.join('; ')}` : ''}`;
+    report.cause = cause.length > MAX_CAUSE ? `${cause.slice(0, MAX_CAUSE - 3)}...` : cause;
+  }
   logger.info('route reconciliation', {
     result,
     group,
@@ -140,10 +219,13 @@ export const handler = async (state: RouteRunState): Promise<RouteReport> => {
     applied,
     failed,
     verification,
+    record,
   });
 
   const worthTelling =
-    applied > 0 || failed > 0 || ['no-healthy-member', 'blocked', 'partial', 'failed', 'refused'].includes(result);
+    applied > 0 ||
+    failed > 0 ||
+    ['no-healthy-member', 'blocked', 'partial', 'failed', 'refused', 'unverified', 'lease-lost'].includes(result);
   if (worthTelling && !state.request.dryRun) {
     report.notified = await notify(
       {
@@ -157,7 +239,10 @@ export const handler = async (state: RouteRunState): Promise<RouteReport> => {
           applied,
           failed,
           actions: actions.length,
+          // Every applied action, so an operator reading the notice knows what changed whatever failed after.
+          changes,
           verification,
+          record,
           blocked: plan?.blocked ?? null,
           failure: state.failure ?? null,
         },
@@ -175,7 +260,9 @@ function headline(
 ): string {
   if (result === 'no-healthy-member') return 'no healthy gateway, routes left as they were';
   if (result === 'blocked') return 'plan blocked by the change limit, manual override needed';
-  if (result === 'failed') return 'reconciliation failed';
+  if (result === 'failed') return `reconciliation failed${applied ? ` after ${applied} changes` : ''}`;
+  if (result === 'lease-lost') return `lease lost to another run after ${applied} changes, stopped`;
+  if (result === 'unverified') return `${applied} changes, not verified (the check read failed)`;
   if (result === 'refused') return 'operator request refused';
   if (decision?.outcome === 'switched')
     return `active gateway ${decision.activeBefore ?? 'none'} -> ${decision.activeAfter}, ${applied} changes`;

@@ -35,6 +35,11 @@ export class SimClock {
     };
   }
 
+  /** When the next timer is due, or undefined when none is scheduled. */
+  nextDue(): number | undefined {
+    return this.timers.length ? Math.min(...this.timers.map((t) => t.at)) : undefined;
+  }
+
   /** Moves time forward by ms, firing due timers in time order (each sees the clock at its own time). */
   advance(ms: number): void {
     if (!Number.isFinite(ms) || ms < 0)

@@ -15,6 +15,13 @@ export interface FaultRule {
   errorStatus?: number;
   /** Requests after which the rule stops matching (e.g. 1 to fail only the next call). */
   times?: number;
+  /**
+   * Matching requests let through before the rule starts to apply: a fault in the middle of an
+   * execution (say the verification read after the routes were replaced).
+   */
+  afterCalls?: number;
+  /** Only requests whose target (path, function name) or body contains this text, e.g. a Lambda function's name. */
+  match?: string;
 }
 
 export interface ThrottleBucket {
@@ -58,7 +65,7 @@ export function mulberry32(seed: number): () => number {
  * Buckets refill on wall-clock time because the SDK's retry backoff is wall-clock time.
  */
 export class Faults {
-  private rules: (FaultRule & { used: number })[] = [];
+  private rules: (FaultRule & { used: number; seen: number })[] = [];
   private throttles = new Map<string, { policy: ThrottlePolicy; live: Map<string, LiveBucket> }>();
   private random: () => number;
 
@@ -75,7 +82,7 @@ export class Faults {
 
   add(rule: FaultRule): void {
     validateRule(rule);
-    this.rules.push({ ...rule, used: 0 });
+    this.rules.push({ ...rule, used: 0, seen: 0 });
   }
 
   /** Switches token-bucket throttling on for a service. */
@@ -90,14 +97,20 @@ export class Faults {
   }
 
   list(): { rules: FaultRule[]; throttled: string[] } {
-    return { rules: this.rules.map(({ used: _used, ...r }) => r), throttled: [...this.throttles.keys()] };
+    return { rules: this.rules.map(({ used: _used, seen: _seen, ...r }) => r), throttled: [...this.throttles.keys()] };
   }
 
-  decide(service: string, action: string, nowMs: number, params?: unknown): FaultDecision {
+  /** `text` is what `match` looks in: the request's path and body. */
+  decide(service: string, action: string, nowMs: number, params?: unknown, text = ''): FaultDecision {
     let latencyMs = 0;
     for (const rule of this.rules) {
       if (rule.service !== service || (rule.action && rule.action !== action)) continue;
+      if (rule.match !== undefined && !text.includes(rule.match)) continue;
       if (rule.times !== undefined && rule.used >= rule.times) continue;
+      if (rule.afterCalls !== undefined && rule.seen < rule.afterCalls) {
+        rule.seen++;
+        continue;
+      }
       rule.used++;
       if (rule.latencyMs !== undefined) latencyMs += this.pickLatency(rule.latencyMs);
       if (rule.errorRate !== undefined && this.random() < rule.errorRate) {
@@ -162,5 +175,11 @@ function validateRule(rule: FaultRule): void {
     throw new RangeError('fault.latencyMs must be non-negative');
   if (rule.times !== undefined && !(Number.isInteger(rule.times) && rule.times > 0)) {
     throw new RangeError('fault.times must be a positive integer');
+  }
+  if (rule.afterCalls !== undefined && !(Number.isInteger(rule.afterCalls) && rule.afterCalls >= 0)) {
+    throw new RangeError('fault.afterCalls must be a whole number of calls');
+  }
+  if (rule.match !== undefined && (typeof rule.match !== 'string' || rule.match === '')) {
+    throw new TypeError('fault.match must be a non-empty text');
   }
 }

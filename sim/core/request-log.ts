@@ -9,8 +9,8 @@ export interface RequestRecord {
   start: number;
   end: number;
   outcome: RequestOutcome;
-  /** Set when the sim itself produced the outcome (injected latency, error or throttling). */
-  injected?: 'error' | 'throttle';
+  /** Set when the sim itself produced the outcome (injected error or throttling, or a timed-out invocation's request dropped). */
+  injected?: 'error' | 'throttle' | 'dropped';
   /** The drill's own calls (building the topology, changing the world, checking expectations). */
   byDrill?: true;
 }

@@ -91,8 +91,11 @@ export async function checkExpectation(exp: Expectation, ctx: ExpectationContext
   }
   if ('sourceDestCheck' in exp) {
     const e = exp.sourceDestCheck;
-    const result = await world.call('ec2:DescribeInstanceAttribute', {
-      InstanceId: world.ref('instance', e.instance),
+    // Read where the product writes it and where EC2 applies it: the instance's primary network
+    // interface. On EC2 the instance attribute of a one-ENI instance is that ENI's (the sim agrees);
+    // other endpoints (moto) keep the two apart, so the instance attribute would not show the change.
+    const result = await world.call('ec2:DescribeNetworkInterfaceAttribute', {
+      NetworkInterfaceId: world.ref('eni', e.instance),
       Attribute: 'sourceDestCheck',
     });
     const enabled = result.SourceDestCheck?.Value;
@@ -126,8 +129,9 @@ export async function checkExpectation(exp: Expectation, ctx: ExpectationContext
   if ('lastOutput' in exp) {
     const e = exp.lastOutput;
     const executions = await listExecutions(world, e.stateMachine);
-    const last = executions[0];
-    if (!last) return { ok: false, expected: `an execution of ${e.stateMachine}`, actual: 'none' };
+    const last = e.execution ? executions.find((x) => x.name === e.execution) : executions[0];
+    if (!last)
+      return { ok: false, expected: `an execution ${e.execution ?? ''} of ${e.stateMachine}`.trim(), actual: 'none' };
     const described = await world.call('sfn:DescribeExecution', { executionArn: last.executionArn });
     const document = described.output
       ? JSON.parse(described.output)
@@ -251,8 +255,8 @@ export async function checkExpectation(exp: Expectation, ctx: ExpectationContext
 async function listExecutions(
   world: DrillWorld,
   stateMachine: string,
-): Promise<{ executionArn: string; status: string }[]> {
-  const out: { executionArn: string; status: string }[] = [];
+): Promise<{ executionArn: string; name: string; status: string }[]> {
+  const out: { executionArn: string; name: string; status: string }[] = [];
   let nextToken: string | undefined;
   do {
     const page = await world.call('sfn:ListExecutions', {

@@ -9,7 +9,7 @@ import type { EventsService } from '../services/events.js';
 import type { LambdaService } from '../services/lambda/service.js';
 import type { SfnService } from '../services/sfn/service.js';
 import { checkExpectation, type ExpectationResult } from './expect.js';
-import { readScenario, type Scenario } from './scenario.js';
+import { durationMs, readScenario, type Scenario } from './scenario.js';
 import { collectTimeline, TimelineCursor, type TimelineEntry } from './timeline.js';
 import { DrillWorld } from './world.js';
 
@@ -61,6 +61,19 @@ export async function settle(sim: SimServer, timeoutMs = 60_000): Promise<void> 
 }
 
 /**
+ * Moves simulated time forward by ms one due timer at a time, letting the account settle after each:
+ * what a timer starts (a retry, a scheduled sweep) runs at its own time, before later timers fire.
+ */
+export async function advanceStepwise(sim: SimServer, ms: number): Promise<void> {
+  const target = sim.clock.now() + ms;
+  for (let due = sim.clock.nextDue(); due !== undefined && due <= target; due = sim.clock.nextDue()) {
+    sim.clock.advance(Math.max(0, due - sim.clock.now()));
+    await settle(sim);
+  }
+  sim.clock.advance(target - sim.clock.now());
+}
+
+/**
  * The drill's vendor, for a template that declares these parameters: its DNS server is the sim's (on
  * a port chosen at start), and its network is 10.200.0.0/16, which every scenario's topology routes
  * through the gateways unless the scenario sets VendorCidrs.
@@ -101,7 +114,13 @@ function unexpectedFailures(world: DrillWorld): ExpectationResult {
 }
 
 /** Errors the product throws on purpose, for its state machines' Retry and Catch. */
-const EXPECTED_ERRORS = new Set(['LeaseHeldError', 'RetryableAwsError', 'ActionFailedError', 'InvalidInputError']);
+const EXPECTED_ERRORS = new Set([
+  'LeaseHeldError',
+  'LeaseLostError',
+  'RetryableAwsError',
+  'ActionFailedError',
+  'InvalidInputError',
+]);
 
 /** Plays one scenario on a freshly reset account with the template deployed, and checks its expectations. */
 export async function runScenario(scenario: Scenario, options: DrillOptions): Promise<ScenarioResult> {
@@ -125,6 +144,7 @@ export async function runScenario(scenario: Scenario, options: DrillOptions): Pr
   });
   const world = new DrillWorld(sim, stack, root);
   if (early) Object.assign(world.names, early.names);
+  sim.service<SfnService>('states').retryTime = scenario.retryTime;
   const result: ScenarioResult = {
     name: scenario.name,
     file: scenario.file,
@@ -152,7 +172,11 @@ export async function runScenario(scenario: Scenario, options: DrillOptions): Pr
     }
     const since = sim.log.mark();
     for (const step of scenario.steps) {
-      const what = await world.step(step);
+      let what: string;
+      if ('advance' in step && scenario.retryTime === 'simulated') {
+        await advanceStepwise(sim, durationMs(step.advance));
+        what = `time advanced ${step.advance} to ${sim.clock.iso()}, timer by timer`;
+      } else what = await world.step(step);
       await settle(sim);
       result.timeline.push(await collectTimeline(world, cursor, what, options.verbose ?? false));
     }

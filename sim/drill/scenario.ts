@@ -97,6 +97,8 @@ const faultStep = z.strictObject({
   errorCode: z.string().optional(),
   latencyMs: z.number().nonnegative().optional(),
   times: z.number().int().positive().optional(),
+  afterCalls: z.number().int().nonnegative().optional().describe('matching calls let through before the fault starts'),
+  match: z.string().min(1).optional().describe('only requests whose path or body contains this text'),
 });
 
 const step = z.union([
@@ -184,6 +186,7 @@ const expectation = z.union([
   z.strictObject({
     lastOutput: z.strictObject({
       stateMachine: z.string(),
+      execution: z.string().optional().describe('the execution of this name rather than the last one'),
       path: z.string(),
       equals: z.unknown().optional(),
       contains: z.string().optional(),
@@ -213,6 +216,12 @@ export const scenarioSchema = z.strictObject({
   name: z.string().optional(),
   description: z.string(),
   parameters: z.record(z.string(), z.string()).default({}),
+  /**
+   * `simulated`: Step Functions retries wait on the simulated clock as long as AWS would, and an
+   * `advance` step moves time timer by timer, letting the account settle at each (a sweep that fires
+   * in the middle of a retrying run runs then, not after). `wall` (default): retries pass at once.
+   */
+  retryTime: z.enum(['wall', 'simulated']).default('wall'),
   topology: topology.default({} as never),
   steps: z.array(step).min(1),
   expect: z.array(expectation).min(1),

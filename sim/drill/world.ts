@@ -122,6 +122,12 @@ export class DrillWorld {
           if (name === undefined)
             throw new ScenarioError(`unknown reference {{${kind}}} (use {{now}} or {{kind.name}})`);
           if (kind === 'stateMachine') return this.stateMachineArn(name);
+          if (kind === 'resource') {
+            // The resource's Ref: a table's name, a topic's ARN, a function's name.
+            const id = this.stack.resources.find((r) => r.logicalId === name)?.physicalId;
+            if (!id) throw new ScenarioError(`template.yaml has no resource ${name} in this deployment`);
+            return id;
+          }
           if (!(kind in this.names)) throw new ScenarioError(`unknown reference {{${kind}.${name}}}`);
           return this.ref(kind as keyof Names, name);
         },

@@ -91,6 +91,24 @@ describe('applyResolverActions', () => {
     expect(resolver.commandCalls(AssociateResolverRuleCommand)).toHaveLength(0);
   });
 
+  it('stops writing once the lease is lost, failing every action left with LeaseLostError', async () => {
+    // Prepare
+    const { LeaseLostError } = await import('../../functions/commons/errors.js');
+    const fence = async () => {
+      throw new LeaseLostError('the lease of the resolver rules was taken by another execution');
+    };
+
+    // Act
+    const outcomes = await applyResolverActions([create, associate], [], { ...FAST, fence });
+
+    // Assess
+    expect(outcomes.map((o) => [o.status, o.error?.split(':')[0], o.retryable])).toEqual([
+      ['failed', 'LeaseLostError', false],
+      ['failed', 'LeaseLostError', false],
+    ]);
+    expect(resolver.calls()).toHaveLength(0);
+  });
+
   it('does not repeat actions an earlier attempt applied', async () => {
     // Prepare
     resolver.on(AssociateResolverRuleCommand).resolves({});
@@ -237,7 +255,10 @@ describe('resolver handlers', () => {
 
     // Assess
     await expect(applying).rejects.toMatchObject({ name: 'RetryableAwsError' });
-    const stored = dynamo.commandCalls(UpdateCommand)[0]?.args[0].input;
+    const updates = dynamo.commandCalls(UpdateCommand).map((c) => c.args[0].input);
+    // The fencing check before the create, then the outcomes.
+    expect(updates[0]).toMatchObject({ Key: { pk: 'group#prod', sk: 'resolver-state' } });
+    const stored = updates.find((u) => u.ExpressionAttributeNames?.['#part']);
     expect(stored?.Key).toEqual({ pk: 'group#prod', sk: 'resolver-run#run-1' });
     expect(stored?.ExpressionAttributeNames).toEqual({ '#part': 'outcomes' });
   }, 20_000);

@@ -15,7 +15,7 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { InternalErrorException, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { RouteRunState } from '../../functions/commons/route-state.js';
 import {
   type PlanAction,
@@ -89,9 +89,47 @@ afterEach(() => {
 });
 
 describe('route-apply handler', () => {
+  const RUN = 'arn:aws:states:eu-west-2:123456789012:execution:routes:failover-1';
   let handler: typeof import('../../functions/route-apply/index.js').handler;
   beforeAll(async () => {
     ({ handler } = await import('../../functions/route-apply/index.js'));
+  });
+  // The run holds the lease unless a test says otherwise.
+  beforeEach(() => {
+    dynamo.on(UpdateCommand).resolves({});
+  });
+
+  it('confirms and renews the lease right before each write', async () => {
+    // Prepare
+    const replace = actionOf(failoverPlan().plan.actions, 'replace-route');
+    ec2.on(ReplaceRouteCommand).resolves({});
+
+    // Act
+    await handler({ action: replace, executionId: RUN });
+
+    // Assess
+    const fence = dynamo.commandCalls(UpdateCommand)[0]?.args[0].input;
+    expect(fence).toMatchObject({
+      Key: { pk: `group#${GROUP}`, sk: 'state' },
+      ConditionExpression: 'leaseOwner = :owner',
+      ExpressionAttributeValues: { ':owner': RUN },
+    });
+    expect(ec2.commandCalls(ReplaceRouteCommand)).toHaveLength(1);
+  });
+
+  it('writes nothing and throws LeaseLostError, a name the ASL does not retry, once another run took the lease', async () => {
+    // Prepare
+    const replace = actionOf(failoverPlan().plan.actions, 'replace-route');
+    dynamo.on(UpdateCommand).rejects(conditionFailed());
+    ec2.on(ReplaceRouteCommand).resolves({});
+
+    // Act
+    const applying = handler({ action: replace, executionId: RUN });
+
+    // Assess
+    await expect(applying).rejects.toMatchObject({ name: 'LeaseLostError' });
+    expect(ec2.commandCalls(ReplaceRouteCommand)).toHaveLength(0);
+    expect(retriedBy(asl.States.Apply.ItemProcessor.States.ApplyAction)).not.toContain('LeaseLostError');
   });
 
   it('replaces the route when CreateRoute finds it already there', async () => {
@@ -104,7 +142,7 @@ describe('route-apply handler', () => {
     ec2.on(ReplaceRouteCommand).resolves({});
 
     // Act
-    const outcome = await handler({ action: create });
+    const outcome = await handler({ action: create, executionId: RUN });
 
     // Assess
     expect(outcome).toEqual({ actionId: create.actionId, status: 'applied', detail: 'applied-as-replace' });
@@ -128,7 +166,7 @@ describe('route-apply handler', () => {
     ec2.on(CreateRouteCommand).resolves({ Return: true });
 
     // Act
-    const outcome = await handler({ action: replace });
+    const outcome = await handler({ action: replace, executionId: RUN });
 
     // Assess
     expect(outcome).toEqual({ actionId: replace.actionId, status: 'applied', detail: 'applied-as-create' });
@@ -145,7 +183,7 @@ describe('route-apply handler', () => {
     ec2.on(ReplaceRouteCommand).rejects(ec2Error('RequestLimitExceeded', 'Request limit exceeded.', 503));
 
     // Act
-    const applying = handler({ action: replace });
+    const applying = handler({ action: replace, executionId: RUN });
 
     // Assess
     await expect(applying).rejects.toMatchObject({ name: 'RetryableAwsError' });
@@ -161,7 +199,7 @@ describe('route-apply handler', () => {
       .rejects(ec2Error('InvalidNetworkInterfaceID.NotFound', "The networkInterface ID 'eni-b' does not exist"));
 
     // Act
-    const applying = handler({ action: replace });
+    const applying = handler({ action: replace, executionId: RUN });
 
     // Assess
     await expect(applying).rejects.toMatchObject({
@@ -186,7 +224,7 @@ describe('route-apply handler', () => {
     ec2.on(AssociateAddressCommand).resolves({ AssociationId: 'eipassoc-0b1b2c3d' });
 
     // Act
-    const outcome = await handler({ action: move });
+    const outcome = await handler({ action: move, executionId: RUN });
 
     // Assess
     expect(outcome).toMatchObject({ actionId: move.actionId, status: 'applied' });
@@ -366,18 +404,20 @@ describe('route-report handler', () => {
     });
   });
 
-  it('throws LeaseHeldError when the lease was lost before the record was saved', async () => {
+  it('reports lease-lost, listing what it applied, when the lease was lost before the record was saved', async () => {
     // Prepare
     routesOnStandby();
     dynamo.on(UpdateCommand).rejects(conditionFailed());
     eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e-1' }] });
 
     // Act
-    const reporting = handler(appliedFailover());
+    const report = await handler(appliedFailover());
 
     // Assess
-    await expect(reporting).rejects.toMatchObject({ name: 'LeaseHeldError' });
+    expect(report).toMatchObject({ result: 'lease-lost', record: { saved: false } });
+    expect(report.cause).toMatch(/another execution took the lease.*Applied \d+ of \d+ actions: replace-route/);
     expect(dynamo.commandCalls(UpdateCommand)[0]?.args[0].input.ConditionExpression).toBe('leaseOwner = :owner');
+    expect(eventBridge.commandCalls(PutEventsCommand)).toHaveLength(1);
   });
 
   it('writes nothing and notifies nobody on a dry run', async () => {

@@ -81,6 +81,26 @@ describe('Faults', () => {
     expect(outcomes[1]?.error?.status).toBe(500);
   });
 
+  it('starts after `afterCalls` matching calls and matches only requests containing `match`', () => {
+    // Prepare
+    const faults = new Faults();
+    faults.add({ service: 'lambda', action: 'Invoke', match: 'RouteApply', afterCalls: 1, errorRate: 1, times: 2 });
+
+    // Act
+    const codes = [
+      faults.decide('lambda', 'Invoke', 0, {}, '/functions/x-RouteDecide-1/invocations'),
+      faults.decide('lambda', 'Invoke', 0, {}, '/functions/x-RouteApply-1/invocations'),
+      faults.decide('lambda', 'Invoke', 0, {}, '/functions/x-RouteApply-1/invocations'),
+      faults.decide('lambda', 'Invoke', 0, {}, '/functions/x-RouteDecide-1/invocations'),
+      faults.decide('lambda', 'Invoke', 0, {}, '/functions/x-RouteApply-1/invocations'),
+      faults.decide('lambda', 'Invoke', 0, {}, '/functions/x-RouteApply-1/invocations'),
+    ].map((d) => d.error?.code ?? 'served');
+
+    // Assess
+    expect(codes).toEqual(['served', 'served', 'InternalError', 'served', 'InternalError', 'served']);
+    expect(() => new Faults().add({ service: 'ec2', afterCalls: -1 })).toThrow(/afterCalls/);
+  });
+
   it('throttles once a bucket is empty and serves again after refill', () => {
     // Prepare
     const faults = new Faults(1, { ec2: { code: 'RequestLimitExceeded', status: 503 } });

@@ -83,7 +83,7 @@ describe('Route 53 Resolver rule associations in the simulated account', () => {
     expect(elsewhere.ResolverRuleAssociation?.VPCId).toBe(vpcB);
   });
 
-  it('refuses to associate the same rule with the same VPC twice with ResourceExistsException', async () => {
+  it('refuses to associate the same rule with the same VPC twice with RSLVR-00802 naming the rule itself, as AWS does', async () => {
     // Prepare
     const rule = await createForwardRule(client, endpointId, 'twice.example');
     await client.send(new AssociateResolverRuleCommand({ ResolverRuleId: rule.Id, VPCId: vpcA }));
@@ -94,7 +94,10 @@ describe('Route 53 Resolver rule associations in the simulated account', () => {
     );
 
     // Assess
-    expect(again.name).toBe('ResourceExistsException');
+    expect(again.name).toBe('InvalidRequestException');
+    expect(again.message).toBe(
+      `[RSLVR-00802] Cannot associate rules with same domain name with same VPC. Conflict with resolver rule "${rule.Id}"`,
+    );
   });
 
   it('refuses to delete an associated rule with ResourceInUseException, and deletes it once disassociated', async () => {

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { deployTemplate } from '../../sim/deploy/deploy.js';
 import { DrillWorld } from '../../sim/drill/world.js';
 import { type SimAccount, startSim } from '../../sim/index.js';
+import type { SnsService } from '../../sim/services/sns.js';
 import { runExecution } from './run-execution.js';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -87,6 +88,43 @@ describe('resolver reconciler state machine (deployed template, simulated accoun
     expect(failedTasks(run.events)).toContain('RetryableAwsError');
     expect(entered(run.events).filter((name) => name === 'Apply')).toHaveLength(1);
     expect(run.output).toMatchObject({ result: 'converged', outcomes: { applied: 4, failed: 0 } });
+  });
+
+  it('keeps a run whose verification read is throttled: unverified, listed, history stored, nothing undone later (promise 6)', {
+    timeout: 60_000,
+  }, async () => {
+    // Prepare: Decide's listing goes through, the verification's is throttled
+    sim.faults.add({
+      service: 'route53resolver',
+      action: 'ListResolverRules',
+      afterCalls: 1,
+      errorRate: 1,
+      errorCode: 'ThrottlingException',
+    });
+
+    // Act
+    const first = await execute(world, MANUAL);
+    sim.faults.clear();
+    await world.step({ dns: { down: true } });
+    const second = await execute(world, MANUAL);
+
+    // Assess
+    expect(first.status).toBe('SUCCEEDED');
+    expect(first.output).toMatchObject({
+      result: 'unverified',
+      history: { saved: true },
+      outcomes: { applied: 4, failed: 0 },
+      verification: { converged: null },
+    });
+    const notice = sim.service<SnsService>('sns').published.find((m) => m.message.includes('"unverified"'));
+    expect(notice?.message).toContain('create-rule host-1.vendor.example');
+    expect(second.status).toBe('SUCCEEDED');
+    expect(second.output).toMatchObject({ result: 'degraded', outcomes: { applied: 0 } });
+    const { ResolverRules } = await world.call('route53resolver:ListResolverRules', {});
+    expect(ResolverRules.map((r: { DomainName: string }) => r.DomainName).sort()).toEqual([
+      'db.vendor.example.',
+      'host-1.vendor.example.',
+    ]);
   });
 
   it('takes the dry-run branch: no Apply state, the plan in the output', async () => {

@@ -1,4 +1,6 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
+import http from 'node:http';
 import type { Context } from 'aws-lambda';
 import { SimClock } from '../../core/clock.js';
 import { AwsError } from '../../core/errors.js';
@@ -15,6 +17,32 @@ import { runWithEnv } from './env.js';
 import { type EmbeddedMetric, embeddedMetrics, runWithLogCapture } from './logs.js';
 
 export type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
+
+/** The header that names the invocation an outgoing request was made from (never forwarded upstream). */
+export const INVOCATION_HEADER = 'x-sim-lambda-invocation';
+const invocationStore = new AsyncLocalStorage<string>();
+
+/**
+ * Tags every HTTP request a handler makes with its invocation's request id, so the account can drop
+ * what a timed-out invocation still sends: Lambda stops a function at its timeout, while a handler
+ * run in-process would carry on. Installed at load, before any SDK client captures http.request.
+ */
+function tagOutgoingRequests(): void {
+  const original = http.request;
+  const tagged = ((...args: unknown[]) => {
+    const id = invocationStore.getStore();
+    const options = args[0];
+    if (id && options && typeof options === 'object' && !(options instanceof URL)) {
+      const o = options as http.RequestOptions;
+      o.headers = { ...(o.headers as Record<string, string> | undefined), [INVOCATION_HEADER]: id };
+    }
+    return (original as (...a: unknown[]) => http.ClientRequest)(...args);
+  }) as typeof http.request;
+  if ((http.request as { simTagged?: boolean }).simTagged) return;
+  Object.assign(tagged, { simTagged: true });
+  http.request = tagged;
+}
+tagOutgoingRequests();
 
 export interface FunctionSpec {
   name: string;
@@ -78,6 +106,8 @@ export class LambdaService implements RestJsonService {
   /** Metrics the functions emitted in embedded metric format, as CloudWatch would extract them. */
   readonly metrics: EmbeddedMetric[] = [];
   private readonly functions = new Map<string, RegisteredFunction>();
+  /** Invocations past their timeout: whatever they still send is dropped. */
+  private readonly timedOut = new Set<string>();
   private clock = new SimClock();
   /** In the simulated account, "AWS" is the sim's endpoint: the runtime points the SDK at it. */
   private endpoint?: string;
@@ -154,7 +184,13 @@ export class LambdaService implements RestJsonService {
       : { requestId, statusCode: 200, executedVersion: '$LATEST', payload: outcome.result };
   }
 
+  /** True for a request sent by an invocation that has timed out (Lambda would have stopped it). */
+  isTimedOut(requestId: string): boolean {
+    return this.timedOut.has(requestId);
+  }
+
   reset(): void {
+    this.timedOut.clear();
     this.functions.clear();
     this.invocations.length = 0;
     this.metrics.length = 0;
@@ -227,14 +263,19 @@ export class LambdaService implements RestJsonService {
     const logs: string[] = [];
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new LambdaTimeout(requestId, fn.timeoutSec)), fn.timeoutSec * 1000);
+      timer = setTimeout(() => {
+        this.timedOut.add(requestId);
+        reject(new LambdaTimeout(requestId, fn.timeoutSec));
+      }, fn.timeoutSec * 1000);
     });
     let outcome: InvocationRecord['outcome'];
     try {
       const result = await Promise.race([
-        runWithLogCapture(logs, () =>
-          runWithClock(this.clock, () =>
-            runWithEnv(variables, () => fn.handler(event, invocationContext(contextInput))),
+        invocationStore.run(requestId, () =>
+          runWithLogCapture(logs, () =>
+            runWithClock(this.clock, () =>
+              runWithEnv(variables, () => fn.handler(event, invocationContext(contextInput))),
+            ),
           ),
         ),
         timedOut,

@@ -471,10 +471,9 @@ export class ResolverService implements JsonService {
       throw invalidParameter(`The vpc ID '${vpc}' does not exist`);
     }
     const inVpc = this.inRegion(this.associations, ctx).filter((a) => a.item.VPCId === vpc);
-    if (inVpc.some((a) => a.item.ResolverRuleId === ruleId)) {
-      // Inferred: AssociateResolverRule declares ResourceExistsException, the natural answer to a repeat.
-      throw new AwsError('ResourceExistsException', `The resolver rule ${ruleId} is already associated with ${vpc}.`);
-    }
+    // A repeat of an association that exists is refused like any other rule for the same domain in the
+    // VPC: InvalidRequestException [RSLVR-00802] naming the rule itself. Not documented; it is what users
+    // of other Resolver tooling report after a retried call, and what moto answers.
     const clash = inVpc.find((a) => {
       const other = this.rules.get(a.item.ResolverRuleId);
       return other !== undefined && sameDomain(other.item.DomainName, rule.item.DomainName);

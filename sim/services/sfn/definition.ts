@@ -26,7 +26,18 @@ export interface StateInfo {
   /** ItemsPath of a Map state, for the length in MapStateStarted. */
   itemsPath?: string;
   inputPath?: string | null;
-  /** IntervalSeconds of each retrier of a Task, Map or Parallel state. */
+  /** The state's Retry field, for retries that wait on the simulated clock. */
+  retry?: Retrier[];
+}
+
+/** One retrier of a Retry field. */
+export interface Retrier {
+  ErrorEquals: string[];
+  IntervalSeconds?: number;
+  MaxAttempts?: number;
+  BackoffRate?: number;
+  MaxDelaySeconds?: number;
+  JitterStrategy?: 'FULL' | 'NONE';
 }
 
 export interface CompiledDefinition {
@@ -87,6 +98,7 @@ function rewriteMachine(machine: Json, states: Map<string, StateInfo>): Json {
       ...(typeof state.TimeoutSeconds === 'number' ? { timeoutSeconds: state.TimeoutSeconds } : {}),
       ...(typeof state.ItemsPath === 'string' ? { itemsPath: state.ItemsPath } : {}),
       ...('InputPath' in state ? { inputPath: state.InputPath as string | null } : {}),
+      ...(Array.isArray(state.Retry) ? { retry: state.Retry as Retrier[] } : {}),
     });
     for (const key of ['Iterator', 'ItemProcessor'] as const) {
       if (state[key]) state[key] = rewriteMachine(state[key] as Json, states);

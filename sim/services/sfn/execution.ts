@@ -1,6 +1,13 @@
 import { type RunOptions, StateMachine } from 'aws-local-stepfunctions';
 import type { SimClock } from '../../core/clock.js';
-import { type CompiledDefinition, SIM_WAIT_RESOURCE, type StateInfo, scaleRetries } from './definition.js';
+import { mulberry32 } from '../../core/faults.js';
+import {
+  type CompiledDefinition,
+  type Retrier,
+  SIM_WAIT_RESOURCE,
+  type StateInfo,
+  scaleRetries,
+} from './definition.js';
 import { ExecutionHistory, payload } from './history.js';
 import { TaskError } from './sdk.js';
 import { runTask } from './tasks.js';
@@ -27,7 +34,21 @@ export interface ExecutionSpec {
   region: string;
   /** Factor applied to Retry intervals, which elapse in wall-clock time. */
   retryDelayScale: number;
+  /**
+   * `simulated`: a Task's Retry waits on the simulated clock instead (the execution is parked meanwhile,
+   * so time must be advanced), as long as AWS would wait; `wall`: scaled wall-clock waits.
+   */
+  retryTime?: 'wall' | 'simulated';
 }
+
+/** A Task attempt that failed and will be retried: when, and how many times each retrier has fired. */
+interface PendingRetry {
+  due: number;
+  attempts: number[];
+}
+
+/** Step Functions' payload quota: 256 KiB of UTF-8 for an execution's input, a task's result, a state's output. */
+export const MAX_PAYLOAD_BYTES = 262_144;
 
 /** One execution, run in-process by aws-local-stepfunctions, with an AWS-shaped history. */
 export class Execution {
@@ -47,6 +68,9 @@ export class Execution {
   private readonly abortRun: () => void;
   private readonly pendingWaits = new Set<() => void>();
   private tasksInFlight = 0;
+  /** Retries on the simulated clock, by state and input (a Map's iterations differ by their input). */
+  private readonly retries = new Map<string, PendingRetry>();
+  private readonly random: () => number;
 
   constructor(private readonly spec: ExecutionSpec) {
     this.arn = spec.arn;
@@ -54,17 +78,28 @@ export class Execution {
     this.stateMachineArn = spec.stateMachineArn;
     this.input = spec.input;
     this.startDate = spec.clock.now();
-    this.history = new ExecutionHistory(spec.clock);
+    this.history = new ExecutionHistory(spec.clock, (error, cause) => this.terminate(error, cause, false));
 
     // Retry waits pass in wall-clock time, scaled down (a drill that injects a throttle expects the retry
     // without moving the simulated clock, and tests must stay fast); BackoffRate, MaxDelaySeconds and
     // jitter still shape them, as the runner computes them from the scaled definition.
-    const machine = new StateMachine(scaleRetries(spec.compiled.runnable, spec.retryDelayScale) as never, {
-      validationOptions: { noValidate: true },
-    });
+    const simulatedRetries = spec.retryTime === 'simulated';
+    this.random = mulberry32([...spec.name].reduce((h, c) => (h * 31 + c.charCodeAt(0)) >>> 0, 7));
+    const machine = new StateMachine(
+      (simulatedRetries ? spec.compiled.runnable : scaleRetries(spec.compiled.runnable, spec.retryDelayScale)) as never,
+      { validationOptions: { noValidate: true } },
+    );
     const run = machine.run(JSON.parse(spec.input), {
       overrides: {
         taskResourceLocalHandlers: this.taskHandlers(),
+        // The runner retries at once; the wait happens in the task handler, on the simulated clock.
+        ...(simulatedRetries
+          ? {
+              retryIntervalOverrides: Object.fromEntries(
+                [...spec.compiled.states.values()].filter((st) => st.retry).map((st) => [st.name, 0]),
+              ),
+            }
+          : {}),
       },
       context: {
         Execution: { Id: spec.arn, Name: spec.name, RoleArn: spec.roleArn },
@@ -82,6 +117,34 @@ export class Execution {
     return this.status === 'RUNNING' && this.pendingWaits.size > 0 && this.tasksInFlight === 0;
   }
 
+  /**
+   * A terminal error no Catch handles (States.DataLimitExceeded, the history quota): the execution
+   * fails at once with it, and the runner is stopped.
+   */
+  private terminate(error: string, cause: string, record = true): void {
+    if (this.status !== 'RUNNING') return;
+    this.finish('FAILED', { error, cause });
+    if (record) this.history.add('ExecutionFailed', { error, cause });
+    this.abortRun();
+    for (const release of this.pendingWaits) release();
+  }
+
+  /**
+   * Step Functions' payload quota: a task result or a state output above 256 KiB (UTF-8) fails the
+   * execution with States.DataLimitExceeded, which no Retry or Catch (not even States.ALL) handles. A
+   * state's output is checked as the runner reports it, so the next state may already have started.
+   */
+  private checkPayload(stateName: string, value: unknown): void {
+    if (this.status !== 'RUNNING') return;
+    const size = Buffer.byteLength(JSON.stringify(value ?? null), 'utf8');
+    if (size > MAX_PAYLOAD_BYTES) {
+      this.terminate(
+        'States.DataLimitExceeded',
+        `The state/task '${stateName}' returned a result with a size exceeding the maximum number of bytes service limit (${size} > ${MAX_PAYLOAD_BYTES}).`,
+      );
+    }
+  }
+
   /** StopExecution: ABORTED at once, with the caller's error and cause. */
   stop(error?: string, cause?: string): void {
     if (this.status !== 'RUNNING') return;
@@ -97,13 +160,22 @@ export class Execution {
       if (state.type === 'Wait') handlers[state.name] = (input) => this.wait(input as never) as LocalHandlerResult;
       else if (state.type === 'Task') {
         handlers[state.name] = async (input) => {
+          const key = `${state.name}\u0000${JSON.stringify(input ?? null)}`;
+          const pending = this.retries.get(key);
+          if (pending && pending.due > this.spec.clock.now()) await this.sleepUntil(pending.due);
           this.tasksInFlight++;
           try {
-            return (await runTask(state, input, {
+            const output = (await runTask(state, input, {
               endpoint: this.spec.endpoint(),
               region: this.spec.region,
               emit: (type, details) => this.history.add(type, details),
             })) as Awaited<LocalHandlerResult>;
+            this.retries.delete(key);
+            this.checkPayload(state.name, output);
+            return output;
+          } catch (err) {
+            if (this.spec.retryTime === 'simulated') this.scheduleRetry(key, state, err);
+            throw err;
           } finally {
             this.tasksInFlight--;
           }
@@ -111,6 +183,47 @@ export class Execution {
       }
     }
     return handlers;
+  }
+
+  /**
+   * After a failed attempt, when the state's Retry will run it again: as the ASL computes it
+   * (IntervalSeconds x BackoffRate^n, capped by MaxDelaySeconds, FULL jitter from a generator seeded
+   * by the execution's name), counted from now on the simulated clock.
+   */
+  private scheduleRetry(key: string, state: StateInfo, err: unknown): void {
+    const name = (err as { name?: string }).name ?? 'States.TaskFailed';
+    const index = (state.retry ?? []).findIndex((r: Retrier) =>
+      r.ErrorEquals.some(
+        (e) => e === name || e === 'States.ALL' || (e === 'States.TaskFailed' && name !== 'States.Timeout'),
+      ),
+    );
+    const retrier = state.retry?.[index];
+    const pending = this.retries.get(key) ?? { due: 0, attempts: [] };
+    const done = pending.attempts[index] ?? 0;
+    if (!retrier || done >= (retrier.MaxAttempts ?? 3)) {
+      this.retries.delete(key);
+      return;
+    }
+    const interval = (retrier.IntervalSeconds ?? 1) * (retrier.BackoffRate ?? 2) ** done;
+    const capped = retrier.MaxDelaySeconds === undefined ? interval : Math.min(interval, retrier.MaxDelaySeconds);
+    const seconds = retrier.JitterStrategy === 'FULL' ? this.random() * capped : capped;
+    pending.attempts[index] = done + 1;
+    pending.due = this.spec.clock.now() + Math.round(seconds * 1000);
+    this.retries.set(key, pending);
+  }
+
+  /** Parks the execution until the simulated clock reaches `due` (or the execution is stopped). */
+  private async sleepUntil(due: number): Promise<void> {
+    if (this.status !== 'RUNNING') return;
+    await new Promise<void>((resolve) => {
+      const release = () => {
+        cancel();
+        this.pendingWaits.delete(release);
+        resolve();
+      };
+      const cancel = this.spec.clock.schedule(due, release);
+      this.pendingWaits.add(release);
+    });
   }
 
   /** A Wait state (rewritten to a Task on SIM_WAIT_RESOURCE) ends when the simulated clock reaches its time. */
@@ -160,6 +273,7 @@ export class Execution {
         }
         case 'StateExited': {
           const type = typeOf(event.state.name);
+          this.checkPayload(event.state.name, event.state.output);
           if (type === 'Map') this.history.add('MapStateSucceeded');
           if (type === 'Parallel') this.history.add('ParallelStateSucceeded');
           this.history.add(`${type}StateExited`, { name: event.state.name, ...payload(event.state.output, 'output') });

@@ -3,7 +3,7 @@ import { SimClock } from '../../core/clock.js';
 import { AwsError } from '../../core/errors.js';
 import type { AttachedServer, JsonService, RequestContext } from '../../core/service.js';
 import { type CompiledDefinition, compileDefinition, parseDefinition } from './definition.js';
-import { Execution, type ExecutionStatus } from './execution.js';
+import { Execution, type ExecutionStatus, MAX_PAYLOAD_BYTES } from './execution.js';
 import { ExecutionHistory } from './history.js';
 
 export interface SfnServiceOptions {
@@ -44,6 +44,8 @@ export class SfnService implements JsonService {
   private readonly machines = new Map<string, StateMachineRecord>();
   private readonly executions = new Map<string, Execution>();
   private readonly retryDelayScale: number;
+  /** Whether executions started from now on wait out their retries on the simulated clock. */
+  retryTime: 'wall' | 'simulated' = 'wall';
   private endpoint?: string;
   private clock = new SimClock();
 
@@ -134,6 +136,14 @@ export class SfnService implements JsonService {
       const machine = this.machine(params.stateMachineArn);
       const name = params.name === undefined ? randomUUID() : validName(params.name);
       const input = params.input === undefined ? '{}' : params.input;
+      if (typeof input === 'string' && Buffer.byteLength(input, 'utf8') > MAX_PAYLOAD_BYTES) {
+        // The API reference caps input at 262144 (UTF-8 bytes); a length constraint is refused as any
+        // other, with ValidationException (inferred: the exact answer is not documented).
+        throw new AwsError(
+          'ValidationException',
+          `1 validation error detected: Value at 'input' failed to satisfy constraint: Member must have length less than or equal to ${MAX_PAYLOAD_BYTES}`,
+        );
+      }
       if (typeof input !== 'string' || !isJson(input)) {
         throw new AwsError('InvalidExecutionInput', `Invalid State Machine Execution Input: '${String(input)}'`);
       }
@@ -162,6 +172,7 @@ export class SfnService implements JsonService {
         endpoint: () => this.requireEndpoint(),
         region: machine.region,
         retryDelayScale: this.retryDelayScale,
+        retryTime: this.retryTime,
       });
       this.executions.set(arn, execution);
       return { executionArn: arn, startDate: execution.startDate / 1000 };
@@ -260,7 +271,19 @@ export class SfnService implements JsonService {
     await this.abortAll();
   }
 
+  /** POST /_sim/states/retry-time {"mode":"simulated"|"wall"}: how executions started afterwards retry. */
+  control(method: string, subpath: string, body: unknown): unknown {
+    if (method === 'POST' && subpath === 'retry-time') {
+      const mode = (body as { mode?: unknown } | undefined)?.mode;
+      if (mode !== 'wall' && mode !== 'simulated') throw new Error('retry-time: mode must be "wall" or "simulated"');
+      this.retryTime = mode;
+      return { retryTime: mode };
+    }
+    throw new Error(`no control route ${method} /_sim/states/${subpath}`);
+  }
+
   async reset(): Promise<void> {
+    this.retryTime = 'wall';
     await this.abortAll();
     this.machines.clear();
     this.executions.clear();
