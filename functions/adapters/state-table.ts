@@ -1,6 +1,12 @@
-import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from '../commons/clients.js';
 import { classifyAwsError } from '../commons/errors.js';
+import {
+  type AgentReportJudgement,
+  type IncomingAgentReport,
+  judgeAgentReport,
+  type StoredAgentReport,
+} from '../core/routes/agent-report.js';
 import type { AgentReport, GroupRecord } from '../core/routes/types.js';
 import { epochSeconds, groupKey, ItemLease, isConditionFailure } from './lease.js';
 
@@ -65,24 +71,75 @@ export class StateTable {
     await this.lease(group).release(owner);
   }
 
-  async putAgentReport(group: string, report: AgentReport, keepSeconds: number): Promise<void> {
+  private async readStoredAgentReport(group: string, instanceId: string): Promise<StoredAgentReport | null> {
     try {
-      await documentClient().send(
-        new PutCommand({
+      const { Item } = await documentClient().send(
+        new GetCommand({
           TableName: this.tableName,
-          Item: {
-            pk: pk(group),
-            sk: `agent#${report.instanceId}`,
-            ...report,
-            expiresAt: epochSeconds(report.reportedAt) + keepSeconds,
-          },
-          // A late report never overwrites a newer one.
-          ConditionExpression: 'attribute_not_exists(reportedAt) OR reportedAt <= :at',
-          ExpressionAttributeValues: { ':at': report.reportedAt },
+          Key: { pk: pk(group), sk: `agent#${instanceId}` },
+          ConsistentRead: true,
         }),
       );
+      // An item written before reports carried a boot and a sequence number orders before any report.
+      if (Item === undefined || typeof Item.bootId !== 'string' || typeof Item.sequence !== 'number') return null;
+      return {
+        instanceId: Item.instanceId as string,
+        tunnels: Item.tunnels as StoredAgentReport['tunnels'],
+        bgp: Item.bgp as StoredAgentReport['bgp'],
+        reportedAt: Item.reportedAt as string,
+        bootId: Item.bootId,
+        sequence: Item.sequence,
+        receivedAt: Item.receivedAt as string,
+        retiredBoots: (Item.retiredBoots as string[] | undefined) ?? [],
+      };
     } catch (err) {
-      if (!isConditionFailure(err)) classifyAwsError(err, `recording the agent report of ${report.instanceId}`);
+      return classifyAwsError(err, `reading the agent report of ${instanceId}`);
+    }
+  }
+
+  /**
+   * Records an agent report unless it is late, duplicated or stale (`judgeAgentReport`): read, judge,
+   * then a write conditional on the item being still what was read, so two intakes racing for the
+   * same gateway cannot let the older report win. Returns the judgement; InvalidInputError for a
+   * report whose time cannot be trusted.
+   */
+  async recordAgentReport(
+    group: string,
+    report: IncomingAgentReport,
+    receivedAt: string,
+    staleAfterSeconds: number,
+    keepSeconds: number,
+  ): Promise<AgentReportJudgement> {
+    for (let attempt = 1; ; attempt++) {
+      const stored = await this.readStoredAgentReport(group, report.instanceId);
+      const judgement = judgeAgentReport(report, stored, receivedAt, staleAfterSeconds);
+      if (!judgement.accept) return judgement;
+      const { record } = judgement;
+      try {
+        await documentClient().send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: {
+              pk: pk(group),
+              sk: `agent#${report.instanceId}`,
+              ...record,
+              expiresAt: epochSeconds(receivedAt) + keepSeconds,
+            },
+            ...(stored === null
+              ? { ConditionExpression: 'attribute_not_exists(sk) OR attribute_not_exists(bootId)' }
+              : {
+                  ConditionExpression: 'bootId = :boot AND #sequence = :sequence',
+                  ExpressionAttributeNames: { '#sequence': 'sequence' },
+                  ExpressionAttributeValues: { ':boot': stored.bootId, ':sequence': stored.sequence },
+                }),
+          }),
+        );
+        return judgement;
+      } catch (err) {
+        // Another intake recorded a report of this gateway in between: judge again against it.
+        if (isConditionFailure(err) && attempt < 5) continue;
+        return classifyAwsError(err, `recording the agent report of ${report.instanceId}`);
+      }
     }
   }
 
@@ -100,11 +157,14 @@ export class StateTable {
           }),
         );
         for (const item of page.Items ?? []) {
+          // Without the time it was received a report cannot be judged fresh: it counts as missing.
+          if (typeof item.receivedAt !== 'string') continue;
           reports.push({
             instanceId: item.instanceId as string,
             tunnels: item.tunnels as AgentReport['tunnels'],
             bgp: item.bgp as AgentReport['bgp'],
             reportedAt: item.reportedAt as string,
+            receivedAt: item.receivedAt as string,
           });
         }
         start = page.LastEvaluatedKey;

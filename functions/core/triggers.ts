@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { InvalidInputError } from './errors.js';
+import { isoUtcProblem } from './routes/agent-report.js';
 
 // What can start a reconciler: an EventBridge event of a signal in DESIGN.md section 5, the
 // schedule's input, or an operator's manual operation. Validated before anything else happens.
@@ -38,8 +39,16 @@ export const agentReportDetail = z.object({
   instanceId,
   tunnels: z.array(z.object({ name: z.string().min(1), status: z.enum(['up', 'down']) })).min(1),
   bgp: z.enum(['up', 'down', 'unknown']),
-  reportedAt: isoTime,
-  reason: z.enum(['updown', 'heartbeat', 'boot']).optional(),
+  /** The gateway's clock: ISO-8601 UTC, checked for sanity only (order and freshness do not rely on it). */
+  reportedAt: z.string().superRefine((value, ctx) => {
+    const problem = isoUtcProblem(value);
+    if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
+  }),
+  /** The gateway's boot (kernel boot_id); sequence numbers count within it. */
+  bootId: z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'must be the boot id: 1 to 64 letters, digits or dashes'),
+  /** Per-boot sequence number: reports of one boot are ordered by it. */
+  sequence: z.number().int('must be a whole number').min(0).max(Number.MAX_SAFE_INTEGER),
+  reason: z.enum(['updown', 'heartbeat', 'boot', 'bgp', 'bfd']).optional(),
 });
 
 export const alarmDetail = z.object({

@@ -41,5 +41,12 @@ export const handler = async (event: {
     blocked: plan.blocked ?? null,
     health: health.map((h) => `${h.instanceId}:${h.verdict}`),
   });
-  return { observedAt: now, health, plan, nextRecord, confirmationDelaySeconds: routeConfig.confirmationDelaySeconds };
+  return {
+    observedAt: now,
+    health,
+    plan,
+    nextRecord,
+    // The Wait state waits what the core chose: the corroborated window or the full delay.
+    confirmationDelaySeconds: plan.decision.confirmAfterSeconds ?? routeConfig.confirmationDelaySeconds,
+  };
 };

@@ -5,6 +5,7 @@ import { classifyAwsError } from '../commons/errors.js';
 import { logger } from '../commons/powertools.js';
 import { EVENT_MEMORY_SECONDS, routeConfig, stateTable } from '../commons/route-context.js';
 import type { IntakeOutput, RouteRequest } from '../commons/route-state.js';
+import { checkAgentReportTime } from '../core/routes/agent-report.js';
 import { InvalidInputError } from '../core/routes/errors.js';
 import { parseTrigger, type Trigger } from '../core/triggers.js';
 
@@ -90,6 +91,8 @@ export const handler = async (event: { input: unknown }): Promise<IntakeOutput> 
   if (trigger.kind === 'agent-report' && trigger.report.group !== routeConfig.group) {
     return { ...base, ignored: `report for group ${trigger.report.group}, not ${routeConfig.group}` };
   }
+  // A report dated beyond the skew allowance in the future is refused before anything is recorded.
+  if (trigger.kind === 'agent-report') checkAgentReportTime(trigger.report, now);
   // Side by side: the replay record and the membership check (one round trip on the failover path).
   const [firstDelivery, member] = await Promise.all([
     stateTable.recordEventOnce(routeConfig.group, trigger.eventId, now, EVENT_MEMORY_SECONDS),
@@ -103,7 +106,17 @@ export const handler = async (event: { input: unknown }): Promise<IntakeOutput> 
     return { ...base, ignored: `${trigger.instanceId} is not a member of group ${routeConfig.group}` };
   }
   if (trigger.kind === 'agent-report') {
-    await stateTable.putAgentReport(routeConfig.group, trigger.report, routeConfig.agentStaleAfterSeconds * 10);
+    const judgement = await stateTable.recordAgentReport(
+      routeConfig.group,
+      trigger.report,
+      now,
+      routeConfig.agentStaleAfterSeconds,
+      routeConfig.agentStaleAfterSeconds * 10,
+    );
+    if (!judgement.accept) {
+      logger.warn('agent report ignored', { field: judgement.field, reason: judgement.reason });
+      return { ...base, ignored: `${judgement.field}: ${judgement.reason}` };
+    }
   }
   return base;
 };

@@ -8,6 +8,13 @@ function decide(observation: RouteObservation, config: RouteConfig = testConfig(
 }
 
 const tunnelsDown = (name: string) => upReport(name, { tunnels: [{ name: 't1', status: 'down' }] });
+const partlyUp = (name: string) =>
+  upReport(name, {
+    tunnels: [
+      { name: 't1', status: 'up' },
+      { name: 't2', status: 'down' },
+    ],
+  });
 const primary = gateway('a', { priority: 1 });
 const standby = gateway('b', { priority: 2 });
 
@@ -121,10 +128,54 @@ describe('chooseActiveGateway (automatic)', () => {
     expect(nextRecord.pendingSoftFailure).toBeNull();
   });
 
-  it('keeps waiting on a later unconfirmed observation before the confirmation delay has passed', () => {
+  it('waits only the corroborated window when the active reports its failure and the standby reports everything up', () => {
     // Prepare
     const observation = observe([primary, standby], {
       agentReports: [tunnelsDown('a'), upReport('b')],
+      record: groupRecord({ activeInstanceId: 'i-a' }),
+    });
+
+    // Act
+    const { decision } = decide(observation);
+
+    // Assess
+    expect(decision).toMatchObject({ outcome: 'confirm', confirmAfterSeconds: 4 });
+    expect(decision.reason).toContain('observe again in 4 s');
+  });
+
+  it.each([
+    ['the standby is only partly up', [tunnelsDown('a'), partlyUp('b')]],
+    ["the active's report is stale, not a report of failure", [upReport('a', { receivedAt: at(-200) }), upReport('b')]],
+    ['the active has no report', [upReport('b')]],
+  ])('waits the full confirmation delay when the signals do not agree: %s', (_, agentReports) => {
+    // Prepare
+    const observation = observe([primary, standby], { agentReports, record: groupRecord({ activeInstanceId: 'i-a' }) });
+
+    // Act
+    const { decision } = decide(observation);
+
+    // Assess
+    expect(decision).toMatchObject({ outcome: 'confirm', confirmAfterSeconds: 60 });
+  });
+
+  it('switches on a later observation once a corroborated failure has lasted the corroborated window', () => {
+    // Prepare
+    const observation = observe([primary, standby], {
+      agentReports: [tunnelsDown('a'), upReport('b')],
+      record: groupRecord({ activeInstanceId: 'i-a', pendingSoftFailure: { instanceId: 'i-a', firstSeenAt: at(-4) } }),
+    });
+
+    // Act
+    const { decision } = decide(observation);
+
+    // Assess
+    expect(decision).toMatchObject({ outcome: 'switched', activeAfter: 'i-b', switchKind: 'failover' });
+  });
+
+  it('keeps waiting on a later unconfirmed observation before the confirmation delay has passed', () => {
+    // Prepare: the standby is only partly up, so the full delay applies.
+    const observation = observe([primary, standby], {
+      agentReports: [tunnelsDown('a'), partlyUp('b')],
       record: groupRecord({ activeInstanceId: 'i-a', pendingSoftFailure: { instanceId: 'i-a', firstSeenAt: at(-20) } }),
     });
 

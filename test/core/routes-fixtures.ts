@@ -30,6 +30,7 @@ export function testConfig(overrides: Partial<RouteConfig> = {}): RouteConfig {
     requireAgentReports: true,
     agentStaleAfterSeconds: 180,
     confirmationDelaySeconds: 60,
+    corroboratedConfirmationSeconds: 4,
     cooldownSeconds: 300,
     failback: { mode: 'manual', stableSeconds: 600 },
     maxChangesPerRun: 20,
@@ -65,6 +66,7 @@ export function upReport(name: string, overrides: Partial<AgentReport> = {}): Ag
     ],
     bgp: 'up',
     reportedAt: at(-30),
+    receivedAt: at(-30),
     ...overrides,
   };
 }

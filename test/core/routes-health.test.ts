@@ -89,7 +89,7 @@ describe('assessMember', () => {
     ],
     ['all tunnels down', upReport('a', { tunnels: [] })],
     ['BGP down', upReport('a', { bgp: 'down' })],
-    ['agent report stale (200 s old)', upReport('a', { reportedAt: at(-200) })],
+    ['agent report stale (200 s old)', upReport('a', { reportedAt: at(-200), receivedAt: at(-200) })],
   ])('judges a member soft-failed when the agent says %s', (reason, report) => {
     // Prepare
     const observation = observe([gateway('a')], { agentReports: [report] });
@@ -115,7 +115,7 @@ describe('assessMember', () => {
 
   it('judges a member on EC2 signals alone, ignoring a stale report, when reports are not required', () => {
     // Prepare
-    const stale = upReport('a', { bgp: 'down', reportedAt: at(-1000) });
+    const stale = upReport('a', { bgp: 'down', reportedAt: at(-1000), receivedAt: at(-1000) });
     const observation = observe([gateway('a')], { agentReports: [stale] });
 
     // Act
@@ -123,6 +123,30 @@ describe('assessMember', () => {
 
     // Assess
     expect(health).toMatchObject({ verdict: 'healthy', grade: 'unreported' });
+  });
+
+  it('judges freshness by when the report was received: a gateway clock ahead keeps no report fresh for ever', () => {
+    // Prepare: the gateway's clock runs a day ahead; the report was received 200 s ago.
+    const report = upReport('a', { reportedAt: at(86_400), receivedAt: at(-200) });
+    const observation = observe([gateway('a')], { agentReports: [report] });
+
+    // Act
+    const health = assessMember(observation.members[0]!, observation, testConfig());
+
+    // Assess
+    expect(health).toMatchObject({ verdict: 'soft-failed', reasons: ['agent report stale (200 s old)'] });
+  });
+
+  it('judges freshness by when the report was received: a gateway clock behind does not age a new report', () => {
+    // Prepare: the gateway's clock runs 170 s behind; the report was received 30 s ago.
+    const report = upReport('a', { reportedAt: at(-200), receivedAt: at(-30) });
+    const observation = observe([gateway('a')], { agentReports: [report] });
+
+    // Act
+    const health = assessMember(observation.members[0]!, observation, testConfig());
+
+    // Assess
+    expect(health).toMatchObject({ verdict: 'healthy', grade: 'full' });
   });
 
   it('judges a member with some tunnels up healthy with a partial grade', () => {

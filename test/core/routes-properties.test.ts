@@ -70,6 +70,7 @@ const reportArb = (instanceId: string): fc.Arbitrary<AgentReport> =>
     ),
     bgp: weighted<AgentReport['bgp']>(['up', 8], ['down', 1], ['unknown', 1]),
     reportedAt: offset(200),
+    receivedAt: offset(200),
   });
 
 /** Where an ENI is: attached to its own instance, detached, elsewhere, or gone. */
@@ -114,11 +115,20 @@ const configArb: fc.Arbitrary<RouteConfig> = fc
     destinations: nonEmptySubset(DESTINATIONS),
     requireAgentReports: fc.boolean(),
     confirmationDelaySeconds: fc.constantFrom(0, 60, 60, 60),
+    corroboratedConfirmationSeconds: fc.constantFrom(0, 4),
     cooldownSeconds: fc.constantFrom(0, 300, 300),
     failback: fc.record({ mode: fc.constantFrom('automatic', 'manual'), stableSeconds: fc.constantFrom(0, 600) }),
     eip: fc.constantFrom<RouteConfig['eip']>({ mode: 'off' }, { mode: 'keep-on-active', allocationId: ALLOCATION }),
   })
-  .map((overrides) => testConfig(overrides));
+  .map((overrides) =>
+    testConfig({
+      ...overrides,
+      corroboratedConfirmationSeconds: Math.min(
+        overrides.corroboratedConfirmationSeconds,
+        overrides.confirmationDelaySeconds,
+      ),
+    }),
+  );
 
 const observationArb: fc.Arbitrary<RouteObservation> = fc
   .uniqueArray(fc.constantFrom(...NAMES), { minLength: 1, maxLength: 4 })

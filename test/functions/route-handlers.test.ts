@@ -288,6 +288,7 @@ describe('route-decide handler', () => {
         tunnels: [{ name: 'tunnel1', status: 'up' }],
         bgp: 'up',
         reportedAt,
+        receivedAt: reportedAt,
       })),
     });
   }
@@ -491,20 +492,69 @@ describe('route-intake handler', () => {
     expect(dynamo.calls()).toHaveLength(0);
   });
 
-  it('records the agent report of its own group', async () => {
-    // Prepare
+  /** The agent's report sample, sent now (by the test's clock) unless told otherwise. */
+  const agentReport = (detail: Record<string, unknown> = {}) => {
     const event = sample('agent-tunnels-up.json');
+    Object.assign(event.detail as Record<string, unknown>, { reportedAt: new Date().toISOString(), ...detail });
+    return event;
+  };
+
+  it('records the agent report of its own group with the time it was received', async () => {
+    // Prepare
+    const event = agentReport();
     dynamo.on(PutCommand).resolves({});
+    dynamo.on(GetCommand).resolves({});
+    const before = new Date().toISOString();
 
     // Act
     const intake = await handler({ input: event });
 
     // Assess
     expect(intake.ignored).toBeNull();
-    expect(dynamo.commandCalls(PutCommand).map((c) => c.args[0].input.Item?.sk)).toEqual([
-      `event#${event.id}`,
-      'agent#i-0abcdef1234567890',
-    ]);
+    const items = dynamo.commandCalls(PutCommand).map((c) => c.args[0].input.Item);
+    expect(items.map((item) => item?.sk)).toEqual([`event#${event.id}`, 'agent#i-0abcdef1234567890']);
+    expect(items[1]).toMatchObject({ sequence: 1, bootId: '6f1c1e2a-0b7d-4e55-9d0a-8f1a1b2c3d4e' });
+    expect(items[1]?.receivedAt >= before).toBe(true);
+  });
+
+  it.each([
+    ['9', 'not an ISO-8601 UTC time'],
+    ['2026-01-05T09:00:30+01:00', 'not an ISO-8601 UTC time'],
+    [new Date(Date.now() + 3_600_000).toISOString(), 'ahead of the time it was received'],
+  ])('refuses an agent report dated %j, naming reportedAt, before any AWS call', async (reportedAt, words) => {
+    // Prepare
+    const event = agentReport({ reportedAt });
+
+    // Act
+    const intake = handler({ input: event });
+
+    // Assess
+    await expect(intake).rejects.toMatchObject({ name: 'InvalidInputError', field: 'detail.reportedAt' });
+    await expect(intake).rejects.toThrow(words);
+    expect(dynamo.calls()).toHaveLength(0);
+  });
+
+  it('ignores a report whose sequence number is not after the recorded one, naming the field, and writes no report', async () => {
+    // Prepare
+    const event = agentReport({ sequence: 7 });
+    dynamo.on(PutCommand).resolves({});
+    dynamo.on(GetCommand).resolves({
+      Item: {
+        ...(event.detail as Record<string, unknown>),
+        sequence: 7,
+        receivedAt: new Date().toISOString(),
+        retiredBoots: [],
+      },
+    });
+
+    // Act
+    const intake = await handler({ input: event });
+
+    // Assess
+    expect(intake.ignored).toMatch(
+      /^detail\.sequence: report 7 of i-0abcdef1234567890 .* is a duplicate of the recorded report 7$/,
+    );
+    expect(dynamo.commandCalls(PutCommand).map((c) => c.args[0].input.Item?.sk)).toEqual([`event#${event.id}`]);
   });
 
   it('rejects a malformed event with InvalidInputError naming the field, before any AWS call', async () => {

@@ -69,20 +69,33 @@ function cooldownReason(ctx: DecisionContext, wanted: string): string {
   return `${wanted}, but the last switch (${ctx.observation.record.lastSwitchAt}) is within the ${ctx.config.cooldownSeconds} s cooldown`;
 }
 
+/**
+ * How long a soft failure of the active must last. Two independent signals agreeing (the active's own
+ * agent reports its tunnels or BGP down, and the best standby's fresh report has everything up) need
+ * only the short corroborated window, which still outlasts a rekey or a charon restart; anything else
+ * (a stale or missing report, a failed status check, a standby not fully up) waits the full delay.
+ */
+function confirmationSeconds(ctx: DecisionContext, active: MemberHealth, best: MemberHealth): number {
+  const corroborated = active.agentReportsFailure === true && best.grade === 'full';
+  return corroborated ? ctx.config.corroboratedConfirmationSeconds : ctx.config.confirmationDelaySeconds;
+}
+
 /** The active gateway is soft-failed: confirm first, then switch unless the cooldown forbids it. */
 function onSoftFailure(ctx: DecisionContext, active: MemberHealth, confirming: boolean): ActiveGatewayChoice {
   const best = ctx.healthy[0]!;
   const recorded = ctx.observation.record.pendingSoftFailure;
   const pending = recorded?.instanceId === active.instanceId ? recorded : null;
-  const delayMs = ctx.config.confirmationDelaySeconds * 1000;
+  const waitSeconds = confirmationSeconds(ctx, active, best);
+  const delayMs = waitSeconds * 1000;
   const delayElapsed =
     delayMs === 0 ||
     (pending !== null &&
       ctx.nowMs - instantMs('record.pendingSoftFailure.firstSeenAt', pending.firstSeenAt) >= delayMs);
   const pendingSoftFailure = pending ?? { instanceId: active.instanceId, firstSeenAt: ctx.observation.now };
   if (!confirming && !delayElapsed) {
-    const reason = `active ${describe(active)} is soft-failed; observe again in ${ctx.config.confirmationDelaySeconds} s`;
-    return keep(ctx, 'confirm', reason, { pendingSoftFailure });
+    const reason = `active ${describe(active)} is soft-failed; observe again in ${waitSeconds} s`;
+    const choice = keep(ctx, 'confirm', reason, { pendingSoftFailure });
+    return { ...choice, decision: { ...choice.decision, confirmAfterSeconds: waitSeconds } };
   }
   const wanted = `soft failure of active ${describe(active)} confirmed; switch to ${best.instanceId}`;
   if (inCooldown(ctx)) return keep(ctx, 'cooldown', cooldownReason(ctx, wanted), { pendingSoftFailure });

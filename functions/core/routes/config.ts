@@ -12,6 +12,7 @@ import type { EipMode, FailbackMode, RouteConfig, RouteDestination } from './typ
 //   REQUIRE_AGENT_REPORTS       true|false (default true)
 //   AGENT_STALE_AFTER_SECONDS   default 180
 //   CONFIRMATION_DELAY_SECONDS  default 60
+//   CORROBORATED_CONFIRMATION_SECONDS  default 4: the wait when the signals agree (see active-gateway.ts)
 //   COOLDOWN_SECONDS            default 300
 //   FAILBACK_MODE               automatic|manual (default manual)
 //   FAILBACK_STABLE_SECONDS     default 600
@@ -28,6 +29,7 @@ export const ROUTE_CONFIG_VARIABLES = [
   'REQUIRE_AGENT_REPORTS',
   'AGENT_STALE_AFTER_SECONDS',
   'CONFIRMATION_DELAY_SECONDS',
+  'CORROBORATED_CONFIRMATION_SECONDS',
   'COOLDOWN_SECONDS',
   'FAILBACK_MODE',
   'FAILBACK_STABLE_SECONDS',
@@ -128,6 +130,20 @@ export function parseRouteConfig(env: Env): RouteConfig {
     );
   }
 
+  const confirmationDelaySeconds = wholeNumber(env, 'CONFIRMATION_DELAY_SECONDS', 60);
+  // Unset, it is 4 s, or the full delay when that is shorter; set, it may not exceed the full delay.
+  const corroboratedConfirmationSeconds = wholeNumber(
+    env,
+    'CORROBORATED_CONFIRMATION_SECONDS',
+    Math.min(4, confirmationDelaySeconds),
+  );
+  if (corroboratedConfirmationSeconds > confirmationDelaySeconds) {
+    throw new ConfigurationError(
+      'CORROBORATED_CONFIRMATION_SECONDS',
+      `${corroboratedConfirmationSeconds} is longer than CONFIRMATION_DELAY_SECONDS (${confirmationDelaySeconds})`,
+    );
+  }
+
   return {
     group,
     routeTableIds,
@@ -135,7 +151,8 @@ export function parseRouteConfig(env: Env): RouteConfig {
     destinations: destinations(env),
     requireAgentReports: flag(env, 'REQUIRE_AGENT_REPORTS', true),
     agentStaleAfterSeconds: wholeNumber(env, 'AGENT_STALE_AFTER_SECONDS', 180, 1),
-    confirmationDelaySeconds: wholeNumber(env, 'CONFIRMATION_DELAY_SECONDS', 60),
+    confirmationDelaySeconds,
+    corroboratedConfirmationSeconds,
     cooldownSeconds: wholeNumber(env, 'COOLDOWN_SECONDS', 300),
     failback: { mode: failbackMode(env), stableSeconds: wholeNumber(env, 'FAILBACK_STABLE_SECONDS', 600) },
     maxChangesPerRun: wholeNumber(env, 'MAX_CHANGES_PER_RUN', 20, 1),

@@ -51,8 +51,9 @@ function freshReport(
 ): { report: AgentReport } | { missing: string } {
   const report = observation.agentReports.find((candidate) => candidate.instanceId === member.instanceId);
   if (report === undefined) return { missing: 'no agent report' };
+  // Counted from when the product received it: a gateway clock running ahead or behind changes nothing.
   const ageSeconds =
-    (instantMs('now', observation.now) - instantMs('agentReports.reportedAt', report.reportedAt)) / 1000;
+    (instantMs('now', observation.now) - instantMs('agentReports.receivedAt', report.receivedAt)) / 1000;
   if (ageSeconds > config.agentStaleAfterSeconds) {
     return { missing: `agent report stale (${Math.round(ageSeconds)} s old)` };
   }
@@ -69,7 +70,15 @@ export function assessMember(member: GatewayMember, observation: RouteObservatio
     ...('report' in fresh ? agentSoftFailures(fresh.report) : config.requireAgentReports ? [fresh.missing] : []),
   ];
   const verdict: HealthVerdict = dead.length > 0 ? 'dead' : soft.length > 0 ? 'soft-failed' : 'healthy';
-  return { instanceId: member.instanceId, verdict, grade, priority: member.priority, reasons: [...dead, ...soft] };
+  const health: MemberHealth = {
+    instanceId: member.instanceId,
+    verdict,
+    grade,
+    priority: member.priority,
+    reasons: [...dead, ...soft],
+  };
+  if ('report' in fresh && agentSoftFailures(fresh.report).length > 0) health.agentReportsFailure = true;
+  return health;
 }
 
 /** Judges every member of the group, in observation order. */

@@ -1,5 +1,14 @@
 // The route reconciler's pure core: types (the contract between states), config, decide, plan, verify.
 export { chooseActiveGateway } from './active-gateway.js';
+export {
+  type AgentReportJudgement,
+  checkAgentReportTime,
+  type IncomingAgentReport,
+  isoUtcProblem,
+  judgeAgentReport,
+  MAX_FUTURE_SKEW_SECONDS,
+  type StoredAgentReport,
+} from './agent-report.js';
 export { applyBlastRadius, limitRound } from './blast-radius.js';
 export { type CidrCheck, checkIpv4Cidr, checkIpv6Cidr, isAwsId } from './cidr.js';
 export { parseRouteConfig, ROUTE_CONFIG_VARIABLES } from './config.js';

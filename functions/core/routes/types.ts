@@ -33,6 +33,11 @@ export interface RouteConfig {
   agentStaleAfterSeconds: number;
   /** Wait this long after a soft failure of the active gateway before confirming it. */
   confirmationDelaySeconds: number;
+  /**
+   * The shorter wait when two independent signals agree: the active's own fresh agent report says its
+   * tunnels or BGP are down, and the best standby's fresh report has every tunnel and BGP up.
+   */
+  corroboratedConfirmationSeconds: number;
   /** Minimum time between two automatic switches (a dead active gateway overrides it). */
   cooldownSeconds: number;
   /** Failback policy: mode, and how long the preferred member must stay healthy first. */
@@ -82,8 +87,10 @@ export interface AgentReport {
   instanceId: string;
   tunnels: TunnelReport[];
   bgp: 'up' | 'down' | 'unknown';
-  /** ISO-8601 time the agent sent the report. */
+  /** ISO-8601 time the agent sent the report, by the gateway's clock (shown, never trusted). */
   reportedAt: string;
+  /** ISO-8601 time the product received the report: freshness is judged by it. */
+  receivedAt: string;
 }
 
 /** EC2 route state. */
@@ -169,6 +176,8 @@ export interface MemberHealth {
   grade: HealthGrade;
   priority: number | null;
   reasons: string[];
+  /** The member's own fresh agent report says its tunnels or BGP are down. */
+  agentReportsFailure?: boolean;
 }
 
 // ---------- decision ----------
@@ -198,6 +207,8 @@ export interface GatewayDecision {
   reason: string;
   /** For a switch: a first election, a failover away from the active, or a failback to the preferred member. */
   switchKind?: SwitchKind;
+  /** For `confirm`: how long to wait before observing again. */
+  confirmAfterSeconds?: number;
 }
 
 /** What a switch of active gateway was. */
