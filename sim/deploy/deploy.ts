@@ -47,6 +47,10 @@ export interface DeployedStack {
   rules: { name: string; origin: string; target: string; pattern?: unknown; schedule?: string }[];
   /** CloudWatch alarms with their resolved properties: the drill evaluates them on the metrics functions emit. */
   alarms: Record<string, Record<string, unknown>>;
+  /** Function logical id -> the execution environments started so far (cold starts). */
+  environments: Record<string, number>;
+  /** Every cold start: the function's logical id and when it began (performance.now, as the request log). */
+  coldStarts: { logicalId: string; at: number }[];
 }
 
 export interface LocalDeployOptions {
@@ -59,6 +63,14 @@ export interface LocalDeployOptions {
    * artifacts exist. Without it: .aws-sam/build when present, else a folder per process under dist/.
    */
   bundleDir?: string;
+  /**
+   * Function logical id -> the initialisation time (ms) Lambda spends on each new execution environment
+   * of it, e.g. its bundle's cold import measured in a fresh Node process (bench/routes-bundles.ts).
+   * A cold start then takes at least that long in wall-clock time before the handler runs; the import
+   * in this process may take longer and is never shortened. Without it a cold start costs only the
+   * in-process import.
+   */
+  coldStartMs?: Record<string, number>;
 }
 
 /** Properties the local deploy reads, or knowingly accepts without simulating, per resource type. */
@@ -195,6 +207,8 @@ export async function deployTemplate(options: LocalDeployOptions): Promise<Deplo
     alarms: {},
     entryPoints: {},
     functionLogicalIds: {},
+    environments: {},
+    coldStarts: [],
   };
   const lambda = sim.service<LambdaService>('lambda');
   let artifacts: Map<string, FunctionArtifact> | undefined;
@@ -264,7 +278,10 @@ export async function deployTemplate(options: LocalDeployOptions): Promise<Deplo
           {}) as Record<string, unknown>;
         const arn = lambda.register({
           name: functionName,
-          handler: lazyHandler(artifact),
+          handler: lazyHandler(stack, artifact, options.coldStartMs?.[logicalId] ?? 0, () => {
+            stack.environments[logicalId] = (stack.environments[logicalId] ?? 0) + 1;
+            stack.coldStarts.push({ logicalId, at: performance.now() });
+          }),
           environment: Object.fromEntries(Object.entries(environment).map(([k, v]) => [k, String(v)])),
           timeoutSec: Number(p.Timeout ?? 3),
           memoryMb: Number(p.MemorySize ?? 128),
@@ -518,18 +535,36 @@ function physicalName(stackName: string, logicalId: string, max = 255): string {
 }
 
 let deployments = 0;
+/** Each deployed stack's pools of idle execution environments, one per function. */
+const idlePools = new WeakMap<DeployedStack, LambdaHandler[][]>();
+
+/**
+ * Lets every idle execution environment of the stack's functions go, as Lambda does after a while
+ * without invocations: the next invocation of each function is a cold start.
+ */
+export function discardIdleEnvironments(stack: DeployedStack): void {
+  for (const idle of idlePools.get(stack) ?? []) idle.length = 0;
+}
 
 /**
  * A function's execution environments, as Lambda runs them: an invocation takes an idle environment
  * or starts a new one (a cold start: a fresh module instance of the bundle, reading its configuration
  * at import), so concurrent invocations never share SDK clients, retry quotas or module state, and a
- * new deployment starts from cold.
+ * new deployment starts from cold. A cold start lasts at least initMs of wall-clock time.
  */
-function lazyHandler(artifact: FunctionArtifact): LambdaHandler {
+function lazyHandler(
+  stack: DeployedStack,
+  artifact: FunctionArtifact,
+  initMs: number,
+  onColdStart: () => void,
+): LambdaHandler {
   const deployment = ++deployments;
   const idle: LambdaHandler[] = [];
+  idlePools.set(stack, [...(idlePools.get(stack) ?? []), idle]);
   let environments = 0;
   const coldStart = async (): Promise<LambdaHandler> => {
+    onColdStart();
+    const started = performance.now();
     const url = `${pathToFileURL(artifact.file).href}?function=${artifact.logicalId}&deployment=${deployment}&environment=${++environments}`;
     const mod = (await import(url)) as Record<string, unknown>;
     const handler = artifact.exportPath.reduce<unknown>(
@@ -541,6 +576,8 @@ function lazyHandler(artifact: FunctionArtifact): LambdaHandler {
         `${artifact.file}: Handler ${artifact.handler} is undefined or not exported (Runtime.HandlerNotFound)`,
       );
     }
+    const left = initMs - (performance.now() - started);
+    if (left > 0) await new Promise((done) => setTimeout(done, left));
     return handler as LambdaHandler;
   };
   return async (event, context) => {
