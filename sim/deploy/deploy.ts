@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
+import { enableCompileCache } from 'node:module';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CreateTableCommand, DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
@@ -8,7 +10,7 @@ import { CreateStateMachineCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { SIM_ACCOUNT_ID, SIM_DEFAULT_REGION } from '../core/service.js';
 import type { SimServer } from '../server.js';
-import type { LambdaHandler, LambdaService } from '../services/lambda/service.js';
+import type { ExecutionEnvironment, LambdaHandler, LambdaService } from '../services/lambda/service.js';
 import { bundledArtifacts, type FunctionArtifact, samBuildArtifacts } from './artifacts.js';
 import { readCfnTemplate } from './cfn-yaml.js';
 import { DeployError, evaluateCondition, type ResolveScope, referencesIn, resolveValue } from './intrinsics.js';
@@ -278,7 +280,7 @@ export async function deployTemplate(options: LocalDeployOptions): Promise<Deplo
           {}) as Record<string, unknown>;
         const arn = lambda.register({
           name: functionName,
-          handler: lazyHandler(stack, artifact, options.coldStartMs?.[logicalId] ?? 0, () => {
+          ...executionEnvironments(stack, artifact, options.coldStartMs?.[logicalId] ?? 0, () => {
             stack.environments[logicalId] = (stack.environments[logicalId] ?? 0) + 1;
             stack.coldStarts.push({ logicalId, at: performance.now() });
           }),
@@ -552,12 +554,12 @@ export function discardIdleEnvironments(stack: DeployedStack): void {
  * at import), so concurrent invocations never share SDK clients, retry quotas or module state, and a
  * new deployment starts from cold. A cold start lasts at least initMs of wall-clock time.
  */
-function lazyHandler(
+function executionEnvironments(
   stack: DeployedStack,
   artifact: FunctionArtifact,
   initMs: number,
   onColdStart: () => void,
-): LambdaHandler {
+): { handler: LambdaHandler; acquire: () => Promise<ExecutionEnvironment> } {
   const deployment = ++deployments;
   const idle: LambdaHandler[] = [];
   idlePools.set(stack, [...(idlePools.get(stack) ?? []), idle]);
@@ -565,6 +567,9 @@ function lazyHandler(
   const coldStart = async (): Promise<LambdaHandler> => {
     onColdStart();
     const started = performance.now();
+    // Each environment compiles its bundle afresh; V8's code cache on disk spares the sim most of that
+    // (the measured initialisation, initMs, is what the environment is charged).
+    enableCompileCache(join(tmpdir(), 'cgw-autopilot-compile-cache'));
     const url = `${pathToFileURL(artifact.file).href}?function=${artifact.logicalId}&deployment=${deployment}&environment=${++environments}`;
     const mod = (await import(url)) as Record<string, unknown>;
     const handler = artifact.exportPath.reduce<unknown>(
@@ -580,13 +585,20 @@ function lazyHandler(
     if (left > 0) await new Promise((done) => setTimeout(done, left));
     return handler as LambdaHandler;
   };
-  return async (event, context) => {
+  const acquire = async (): Promise<ExecutionEnvironment> => {
     const handler = idle.pop() ?? (await coldStart());
-    try {
-      return await handler(event, context);
-    } finally {
-      idle.push(handler);
-    }
+    return { handler, release: () => idle.push(handler) };
+  };
+  return {
+    acquire,
+    handler: async (event, context) => {
+      const { handler, release } = await acquire();
+      try {
+        return await handler(event, context);
+      } finally {
+        release();
+      }
+    },
   };
 }
 

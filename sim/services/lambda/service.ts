@@ -44,9 +44,21 @@ function tagOutgoingRequests(): void {
 }
 tagOutgoingRequests();
 
+/** An execution environment taken for one invocation, given back when it ends. */
+export interface ExecutionEnvironment {
+  handler: LambdaHandler;
+  release: () => void;
+}
+
 export interface FunctionSpec {
   name: string;
   handler: LambdaHandler;
+  /**
+   * Takes an idle execution environment or starts one (its Init phase: importing the code, reading
+   * its configuration). Run before the function's timeout starts, as Lambda's Init phase has its own
+   * limit; what it throws is the invocation's error. Without it, `handler` is called directly.
+   */
+  acquire?: () => Promise<ExecutionEnvironment>;
   environment?: Record<string, string>;
   /** Lambda's default is 3 seconds; enforced in wall-clock time. */
   timeoutSec?: number;
@@ -85,7 +97,8 @@ export interface InvocationRecord {
   logs: string[];
 }
 
-interface RegisteredFunction extends Required<Omit<FunctionSpec, 'environment'>> {
+interface RegisteredFunction extends Required<Omit<FunctionSpec, 'environment' | 'acquire'>> {
+  acquire?: FunctionSpec['acquire'];
   arn: string;
   environment: Record<string, string>;
 }
@@ -155,6 +168,7 @@ export class LambdaService implements RestJsonService {
     this.functions.set(spec.name, {
       name: spec.name,
       handler: spec.handler,
+      ...(spec.acquire ? { acquire: spec.acquire } : {}),
       environment: { ...spec.environment },
       timeoutSec: spec.timeoutSec ?? 3,
       memoryMb: spec.memoryMb ?? 128,
@@ -261,31 +275,31 @@ export class LambdaService implements RestJsonService {
       ...fn.environment,
     };
     const logs: string[] = [];
+    const scoped = <T>(work: () => Promise<T>) =>
+      invocationStore.run(requestId, () =>
+        runWithLogCapture(logs, () => runWithClock(this.clock, () => runWithEnv(variables, work))),
+      );
     let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        this.timedOut.add(requestId);
-        reject(new LambdaTimeout(requestId, fn.timeoutSec));
-      }, fn.timeoutSec * 1000);
-    });
+    let environment: ExecutionEnvironment | undefined;
     let outcome: InvocationRecord['outcome'];
     try {
-      const result = await Promise.race([
-        invocationStore.run(requestId, () =>
-          runWithLogCapture(logs, () =>
-            runWithClock(this.clock, () =>
-              runWithEnv(variables, () => fn.handler(event, invocationContext(contextInput))),
-            ),
-          ),
-        ),
-        timedOut,
-      ]);
+      // The Init phase of a new environment (or none, for an idle one) comes before the timeout starts.
+      environment = fn.acquire ? await scoped(() => fn.acquire!()) : undefined;
+      const handler = environment?.handler ?? fn.handler;
+      const timedOut = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          this.timedOut.add(requestId);
+          reject(new LambdaTimeout(requestId, fn.timeoutSec));
+        }, fn.timeoutSec * 1000);
+      });
+      const result = await Promise.race([scoped(() => handler(event, invocationContext(contextInput))), timedOut]);
       // What the caller receives is the JSON of the result; undefined becomes null.
       outcome = { result: JSON.parse(JSON.stringify(result ?? null)) };
     } catch (err) {
       outcome = { error: errorPayload(err) };
     } finally {
       clearTimeout(timer);
+      environment?.release();
     }
     this.invocations.push({
       functionName: fn.name,
