@@ -1,5 +1,7 @@
 import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { groupKey } from '../functions/adapters/lease.js';
+import { STORED_NAMES_KEY } from '../functions/adapters/resolver-state.js';
 import { deployTemplate } from '../sim/deploy/deploy.js';
 import { settle } from '../sim/drill/runner.js';
 import { DrillWorld } from '../sim/drill/world.js';
@@ -84,15 +86,28 @@ export async function run(): Promise<string> {
       templatePath: resolve(root, 'template.yaml'),
       sim,
       parameterOverrides: {
-        ResolverTrackedNames: names.join(','),
         VendorDnsTargets: sim.dns.servers().join(','),
         OutboundResolverEndpointId: topology.ref('endpoint', 'outbound'),
         ResolverVpcIds: `${topology.ref('vpc', 'app')},${topology.ref('vpc', 'data')}`,
+        ResolverSubnetIds: `${topology.ref('subnet', 'app.a')},${topology.ref('subnet', 'app.b')}`,
+        ResolverSecurityGroupVpcId: topology.ref('vpc', 'app'),
+        ResolverDnsEgressCidr: '10.200.0.0/16',
+        VendorCidrs: '10.200.0.0/16',
         ResolverMaxChangesPerRun: '5000',
         SweepSchedule: 'rate(1 day)',
       },
     });
     const world = new DrillWorld(sim, stack, root);
+    // 200 names are more than a template parameter holds: they are stored in the state table, as
+    // `npm run resolver-names` stores them.
+    await world.call('dynamodb:PutItem', {
+      TableName: stack.physical.StateTable!.split('/').pop(),
+      Item: {
+        pk: { S: groupKey('vendor-vpn') },
+        sk: { S: STORED_NAMES_KEY },
+        trackedNames: { L: names.map((name) => ({ S: name })) },
+      },
+    });
     sim.dns.setLatency(DNS_LATENCY_MS);
     sim.faults.add({ service: 'route53resolver', latencyMs: RESOLVER_LATENCY_MS });
 

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { FAULTS, type LabResult, runLab } from './lab.js';
 
-// `npm run lab [-- FAULT...] [--repeat N] [--keep] [--json]`: plays the VPN lab (root, network
+// `npm run lab [-- FAULT...] [--repeat N] [--sender cli|curl] [--keep] [--json]`: plays the VPN lab (root, network
 // namespaces and /dev/net/tun needed) and prints each fault's timeline; with --repeat, the median
 // of each fault-to-route time over N runs. Exits 1 when an expectation fails.
 
@@ -11,6 +11,7 @@ const { values, positionals } = parseArgs({
     repeat: { type: 'string', default: '1' },
     keep: { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
+    sender: { type: 'string', default: 'cli' },
   },
 });
 const unknown = positionals.filter((name) => !FAULTS.some((f) => f.name === name));
@@ -18,6 +19,11 @@ if (unknown.length) {
   console.error(`lab: no fault named ${unknown.join(', ')} (have: ${FAULTS.map((f) => f.name).join(', ')})`);
   process.exit(2);
 }
+if (values.sender !== 'cli' && values.sender !== 'curl') {
+  console.error(`lab: --sender must be cli or curl, got '${values.sender}'`);
+  process.exit(2);
+}
+const sender = values.sender;
 const repeat = Number(values.repeat);
 if (!Number.isInteger(repeat) || repeat < 1) {
   console.error(`lab: --repeat must be a whole number >= 1, got '${values.repeat}'`);
@@ -34,6 +40,7 @@ for (let i = 0; i < repeat; i++) {
   const result = await runLab({
     only: positionals,
     keep: values.keep,
+    sender,
     log: values.json ? undefined : (text) => console.log(text),
   });
   results.push(result);

@@ -32,6 +32,8 @@ export interface FaultResult {
   ok: boolean;
   /** Seconds from the fault to the last managed route switched, for faults that switch. */
   faultToRouteSeconds?: number;
+  /** Seconds from the fault to the first agent report the simulated account received after it. */
+  faultToReportSeconds?: number;
   expectations: ExpectationResult[];
   rendered: string;
 }
@@ -51,6 +53,8 @@ export interface LabOptions {
   log?: (text: string) => void;
   /** Keep the lab's folder (configuration and daemon logs) after the run. */
   keep?: boolean;
+  /** How the agents send: the AWS CLI v2 (default) or curl's SigV4. */
+  sender?: 'cli' | 'curl';
 }
 
 /** Keeps simulated time in step with wall-clock time (agents stamp reports with the real clock). */
@@ -157,6 +161,7 @@ class Lab {
   constructor(
     readonly sim: SimAccount,
     dir: string,
+    readonly sender: 'cli' | 'curl' = 'cli',
   ) {
     this.processes = new LabProcesses(dir);
   }
@@ -221,6 +226,7 @@ class Lab {
         CGW_IMDS: `http://${mgmtRoot}:${imdsPort}`,
         CGW_ENDPOINT_URL: `http://${mgmtRoot}:4566`,
         CGW_AWS: '/usr/bin/aws',
+        CGW_SENDER: this.sender,
         AWS_EC2_METADATA_DISABLED: 'true',
         AWS_CONFIG_FILE: '/nonexistent',
         AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
@@ -288,6 +294,30 @@ class Lab {
     }
   }
 
+  /** When the first agent report of a failure of `instance` (tunnels or BGP down) since a mark was answered. */
+  firstFailureReportAt(since: number, instance: string): number | undefined {
+    const instanceId = this.world.ref('instance', instance);
+    const reportsFailure = (entry: { Detail?: string }) => {
+      try {
+        const detail = JSON.parse(entry.Detail ?? '{}') as {
+          instanceId?: string;
+          bgp?: string;
+          tunnels?: { status: string }[];
+        };
+        return (
+          detail.instanceId === instanceId &&
+          (detail.bgp === 'down' || (detail.tunnels ?? []).some((t) => t.status === 'down'))
+        );
+      } catch {
+        return false;
+      }
+    };
+    return this.sim.log
+      .all({ since, service: 'events', action: 'PutEvents' })
+      .find((r) => !r.byDrill && ((r.params as { Entries?: { Detail?: string }[] }).Entries ?? []).some(reportsFailure))
+      ?.end;
+  }
+
   /** ReplaceRoute/CreateRoute calls by the product since a request-log mark, with their wall-clock time. */
   routeChanges(since: number): { at: number; target: string }[] {
     return this.sim.log
@@ -297,6 +327,20 @@ class Lab {
         at: r.end,
         target: this.world.nameOf((r.params as { NetworkInterfaceId?: string }).NetworkInterfaceId) ?? '?',
       }));
+  }
+
+  /** The reasons of the last executions' decisions, newest first (to explain a failed expectation). */
+  async lastDecisions(count: number): Promise<string> {
+    const { executions } = await this.world.call('sfn:ListExecutions', {
+      stateMachineArn: this.world.stateMachineArn('RouteReconcilerStateMachine'),
+    });
+    const reasons: string[] = [];
+    for (const execution of executions.slice(0, count)) {
+      const { output } = await this.world.call('sfn:DescribeExecution', { executionArn: execution.executionArn });
+      const parsed = output ? JSON.parse(output) : {};
+      reasons.push(`${parsed.decision?.reason ?? parsed.ignored ?? execution.status}`);
+    }
+    return reasons.join(' | ');
   }
 
   async operatorFailback(): Promise<void> {
@@ -365,7 +409,7 @@ async function staysOnA(lab: Lab, since: number): Promise<{ expectations: Expect
   let error = '';
   await lab.reportedFullyUp('cgw-a').catch((err: Error) => (error = err.message));
   // Past the corroborated confirmation window (4 s) and the executions it started.
-  const settleUntil = Date.now() + 8000;
+  const settleUntil = Date.now() + 6000;
   await waitFor('the confirmation window to pass', () => Date.now() > settleUntil, 20_000);
   const changes = lab.routeChanges(since);
   const targets = await lab.routeTargets();
@@ -491,13 +535,27 @@ export const FAULTS: Fault[] = [
     },
     async expect(lab, since) {
       const expectations: ExpectationResult[] = [];
-      await waitFor('cgw-a2 running', () => true, 1000);
-      await lab.world.call('sfn:StartExecution', {
+      // EC2 takes a while to start it (pending, then running); a pending member is not healthy.
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        const { Reservations } = await lab.world.call('ec2:DescribeInstances', {
+          InstanceIds: [lab.world.ref('instance', 'cgw-a2')],
+        });
+        if (Reservations[0].Instances[0].State.Name === 'running') break;
+        if (Date.now() > deadline) throw new Error('cgw-a2 not running after 60 s');
+        await new Promise((done) => setTimeout(done, 200));
+      }
+      const { executionArn } = await lab.world.call('sfn:StartExecution', {
         stateMachineArn: lab.world.stateMachineArn('RouteReconcilerStateMachine'),
         input: JSON.stringify({ operation: 'sweep', requestedBy: 'lab' }),
       });
-      const sweepDeadline = Date.now() + 5000;
-      await waitFor('a sweep', () => Date.now() > sweepDeadline, 10_000);
+      const sweepDeadline = Date.now() + 60_000;
+      for (;;) {
+        const { status } = await lab.world.call('sfn:DescribeExecution', { executionArn });
+        if (status !== 'RUNNING') break;
+        if (Date.now() > sweepDeadline) throw new Error('the sweep did not finish within 60 s');
+        await new Promise((done) => setTimeout(done, 200));
+      }
       expectations.push(
         ok(
           'no route moved to cgw-a2 before its agent reported',
@@ -518,6 +576,7 @@ export const FAULTS: Fault[] = [
       let error = '';
       await lab.routesOn('cgw-a2').catch((err: Error) => (error = err.message));
       const changes = lab.routeChanges(since);
+      if (error) error += ` (last decisions: ${await lab.lastDecisions(3)})`;
       expectations.push(ok('every managed route active -> eni:cgw-a2', error === '', error));
       expectations.push(
         ok(
@@ -540,7 +599,7 @@ export async function runLab(options: LabOptions = {}): Promise<LabResult> {
   removeLeftovers();
   const dir = mkdtempSync(join(tmpdir(), 'cgwlab-'));
   const sim = await startSim();
-  const lab = new Lab(sim, dir);
+  const lab = new Lab(sim, dir, options.sender);
   const result: LabResult = { ok: false, faults: [], seconds: 0, setupSeconds: 0 };
   const wanted = FAULTS.filter((f) => !options.only?.length || options.only.includes(f.name));
   try {
@@ -563,6 +622,13 @@ export async function runLab(options: LabOptions = {}): Promise<LabResult> {
 
     for (const fault of wanted) {
       const timeline = fault === wanted[0] ? [setup] : [];
+      // Each fault starts from the same place: routes on cgw-a (a failed fault may have left them elsewhere).
+      if (!(await lab.routeTargets()).every((t) => t === 'eni:cgw-a:active')) {
+        await lab.reportedFullyUp('cgw-a');
+        await lab.operatorFailback();
+        await lab.routesOn('cgw-a');
+        timeline.push(await lab.timeline('routes put back on cgw-a by an operator failback'));
+      }
       const since = sim.log.mark();
       const faultAt = performance.now();
       timeline.push(await lab.timeline(await fault.play(lab)));
@@ -576,8 +642,17 @@ export async function runLab(options: LabOptions = {}): Promise<LabResult> {
         rendered: '',
         ...(switchedAt !== undefined ? { faultToRouteSeconds: (switchedAt - faultAt) / 1000 } : {}),
       };
+      const reportAt = lab.firstFailureReportAt(since, 'cgw-a');
+      if (switchedAt !== undefined && reportAt !== undefined)
+        faultResult.faultToReportSeconds = (reportAt - faultAt) / 1000;
       if (faultResult.faultToRouteSeconds !== undefined) {
-        expectations.push(ok(`fault to last route switched: ${faultResult.faultToRouteSeconds.toFixed(1)} s`, true));
+        const split =
+          faultResult.faultToReportSeconds === undefined
+            ? ''
+            : ` (the agent's first report received after ${faultResult.faultToReportSeconds.toFixed(1)} s)`;
+        expectations.push(
+          ok(`fault to last route switched: ${faultResult.faultToRouteSeconds.toFixed(1)} s${split}`, true),
+        );
       }
       if (fault.restore) timeline.push(await lab.timeline(await fault.restore(lab)));
       const scenario: ScenarioResult = {

@@ -79,6 +79,11 @@ export class SimServer {
     );
   }
 
+  /** The services forwarded to another endpoint (none unless `upstream` was given). */
+  get upstreamServices(): string[] {
+    return [...(this.upstream?.services ?? [])];
+  }
+
   get endpoint(): string {
     if (!this.url) throw new Error('the simulated account is not started');
     return this.url;

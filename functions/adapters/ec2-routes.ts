@@ -9,6 +9,7 @@ import {
   paginateDescribeInstances,
   paginateDescribeRouteTables,
   ReplaceRouteCommand,
+  type Route,
   type RouteTable,
 } from '@aws-sdk/client-ec2';
 import { ec2Client } from '../commons/clients.js';
@@ -23,6 +24,7 @@ import type {
   RouteDestination,
   StatusCheck,
 } from '../core/routes/types.js';
+import { applyPrimaryPathRoute } from './primary-path.js';
 
 export const GROUP_TAG = 'cgw-autopilot:group';
 export const PRIORITY_TAG = 'cgw-autopilot:priority';
@@ -89,10 +91,22 @@ async function describeManagedRouteTables(config: RouteConfig): Promise<RouteTab
   return [...tables.values()];
 }
 
+/** A target that is neither an instance ENI nor a gateway, TGW or peering (NAT, egress-only, local, carrier...). */
+function otherTarget(route: Route): { otherTargetId?: string } {
+  const id =
+    route.NatGatewayId ??
+    route.EgressOnlyInternetGatewayId ??
+    route.LocalGatewayId ??
+    route.CarrierGatewayId ??
+    route.CoreNetworkArn;
+  return id ? { otherTargetId: id } : {};
+}
+
 function observedTable(table: RouteTable, group: string): ObservedRouteTable {
   const claimedBy = tag(table.Tags, GROUP_TAG);
   return {
     routeTableId: table.RouteTableId!,
+    ...(table.VpcId ? { vpcId: table.VpcId } : {}),
     taggedForGroup: tag(table.Tags, MANAGED_TAG) === 'true' && (claimedBy === undefined || claimedBy === group),
     routes: (table.Routes ?? []).flatMap((route) => {
       const destination: RouteDestination | undefined = route.DestinationCidrBlock
@@ -111,6 +125,8 @@ function observedTable(table: RouteTable, group: string): ObservedRouteTable {
             ...(route.InstanceId ? { instanceId: route.InstanceId } : {}),
             ...(route.GatewayId ? { gatewayId: route.GatewayId } : {}),
             ...(route.TransitGatewayId ? { transitGatewayId: route.TransitGatewayId } : {}),
+            ...(route.VpcPeeringConnectionId ? { vpcPeeringConnectionId: route.VpcPeeringConnectionId } : {}),
+            ...otherTarget(route),
           },
           state: route.State === 'blackhole' ? ('blackhole' as const) : ('active' as const),
         },
@@ -199,6 +215,7 @@ export async function applyAction(
   action: PlanAction,
   options: { fence?: () => Promise<void> } = {},
 ): Promise<ActionResult> {
+  if (action.kind === 'route-to-primary-path') return applyPrimaryPathRoute(action, options);
   const ec2 = ec2Client();
   // Every write is preceded by the fencing check: a run that lost its lease writes nothing more.
   const fenced = async <T>(write: () => Promise<T>): Promise<T> => {

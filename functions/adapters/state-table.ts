@@ -28,6 +28,7 @@ function toRecord(group: string, item: Record<string, unknown> | undefined): Sto
     lastSwitchAt: (item?.lastSwitchAt as string | undefined) ?? null,
     preferredHealthySince: (item?.preferredHealthySince as GroupRecord['preferredHealthySince'] | undefined) ?? null,
     pendingSoftFailure: (item?.pendingSoftFailure as GroupRecord['pendingSoftFailure'] | undefined) ?? null,
+    ...(item?.primaryPath ? { primaryPath: item.primaryPath as GroupRecord['primaryPath'] } : {}),
     updatedAt: (item?.updatedAt as string | undefined) ?? null,
   };
 }
@@ -63,6 +64,7 @@ export class StateTable {
       lastSwitchAt: record.lastSwitchAt,
       preferredHealthySince: record.preferredHealthySince,
       pendingSoftFailure: record.pendingSoftFailure,
+      primaryPath: record.primaryPath ?? null,
     });
   }
 

@@ -83,6 +83,18 @@ export const healthDetail = z.object({
   affectedEntities: z.array(z.object({ entityValue: z.string() })).optional(),
 });
 
+/** Network Manager topology changes (delivered in us-west-2, its home Region): only the fields read here. */
+export const networkManagerDetail = z.object({
+  changeType: z.string().min(1),
+  changeDescription: z.string().optional(),
+});
+
+/** An API call CloudTrail delivers to EventBridge: only the fields read here (requestParameters vary by call). */
+export const cloudTrailDetail = z.object({
+  eventSource: z.string().min(1),
+  eventName: z.string().min(1),
+});
+
 export const manualOperation = z.strictObject({
   operation: z.enum(['repair', 'failover', 'failback', 'reconcile', 'sweep']),
   dryRun: z.boolean().default(false),
@@ -103,6 +115,16 @@ export type Trigger =
   | { kind: 'alarm'; eventId: string; alarmName: string; state: string; metric: string | null }
   | { kind: 'health'; eventId: string; eventTypeCode: string; service: string }
   | { kind: 'schedule'; eventId: string }
+  | {
+      kind: 'primary-path';
+      eventId: string;
+      /** What announced it: a Network Manager topology change, or an EC2 API call recorded by CloudTrail. */
+      signal: 'network-manager' | 'cloudtrail';
+      /** The change type or API call name. */
+      name: string;
+      /** The event's resources (ARNs), to tell whether it concerns the configured primary path. */
+      resources: string[];
+    }
   | { kind: 'manual'; operation: ManualOperation };
 
 function parseWith<T>(schema: z.ZodType<T>, value: unknown, at: string): T {
@@ -158,6 +180,16 @@ export function parseTrigger(input: unknown): Trigger {
     case 'aws.health / AWS Health Event': {
       const d = parseWith(healthDetail, event.detail, 'detail');
       return { kind: 'health', eventId: event.id, eventTypeCode: d.eventTypeCode, service: d.service };
+    }
+    case 'aws.networkmanager / Network Manager Topology Change': {
+      const d = parseWith(networkManagerDetail, event.detail, 'detail');
+      const resources = event.resources;
+      return { kind: 'primary-path', eventId: event.id, signal: 'network-manager', name: d.changeType, resources };
+    }
+    case 'aws.ec2 / AWS API Call via CloudTrail': {
+      const d = parseWith(cloudTrailDetail, event.detail, 'detail');
+      const resources = event.resources;
+      return { kind: 'primary-path', eventId: event.id, signal: 'cloudtrail', name: d.eventName, resources };
     }
     case 'aws.events / Scheduled Event':
     case 'aws.scheduler / Scheduled Event':

@@ -1,4 +1,5 @@
 import { observeEc2 } from '../adapters/ec2-routes.js';
+import { observeMixedPaths } from '../adapters/primary-path.js';
 import { logger } from '../commons/powertools.js';
 import { leaseSeconds, routeConfig, stateTable } from '../commons/route-context.js';
 import type { DecideOutput, RouteRequest } from '../commons/route-state.js';
@@ -20,15 +21,23 @@ export const handler = async (event: {
 }): Promise<DecideOutput> => {
   const { request } = event;
   const now = new Date().toISOString();
-  const [record, ec2, agentReports] = await Promise.all([
+  const [record, ec2, agentReports, mixedPaths] = await Promise.all([
     request.dryRun
       ? stateTable.readGroupRecord(routeConfig.group)
       : stateTable.acquireLease(routeConfig.group, event.executionId, now, leaseSeconds),
     observeEc2(routeConfig),
     stateTable.readAgentReports(routeConfig.group),
+    observeMixedPaths(routeConfig),
   ]);
   const { updatedAt: _updatedAt, ...groupRecord } = record;
-  const observation: RouteObservation = { group: routeConfig.group, now, ...ec2, agentReports, record: groupRecord };
+  const observation: RouteObservation = {
+    group: routeConfig.group,
+    now,
+    ...ec2,
+    agentReports,
+    record: groupRecord,
+    ...mixedPaths,
+  };
   const { health, nextRecord, plan } = reconcileRoutes(observation, routeConfig, {
     confirming: event.confirming,
     ...(request.operation ? { operation: request.operation } : {}),
@@ -39,6 +48,8 @@ export const handler = async (event: {
     decision: plan.decision,
     actions: plan.actions.length,
     blocked: plan.blocked ?? null,
+    path: plan.path ?? null,
+    held: plan.held?.length ?? 0,
     health: health.map((h) => `${h.instanceId}:${h.verdict}`),
   });
   return {

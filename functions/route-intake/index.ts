@@ -7,6 +7,7 @@ import { EVENT_MEMORY_SECONDS, routeConfig, stateTable } from '../commons/route-
 import type { IntakeOutput, RouteRequest } from '../commons/route-state.js';
 import { checkAgentReportTime } from '../core/routes/agent-report.js';
 import { InvalidInputError } from '../core/routes/errors.js';
+import { primaryPathSignalIgnored } from '../core/routes/primary-path.js';
 import { parseTrigger, type Trigger } from '../core/triggers.js';
 
 const automatic: RouteRequest = { operation: null, dryRun: false, overrideBlastRadius: false };
@@ -80,6 +81,8 @@ export const handler = async (event: { input: unknown }): Promise<IntakeOutput> 
         return `AWS Health ${trigger.service} ${trigger.eventTypeCode}`;
       case 'schedule':
         return 'periodic sweep';
+      case 'primary-path':
+        return `${trigger.signal === 'cloudtrail' ? 'API call' : 'Network Manager'} ${trigger.name}`;
     }
   })();
   const base: IntakeOutput = {
@@ -91,6 +94,9 @@ export const handler = async (event: { input: unknown }): Promise<IntakeOutput> 
   if (trigger.kind === 'agent-report' && trigger.report.group !== routeConfig.group) {
     return { ...base, ignored: `report for group ${trigger.report.group}, not ${routeConfig.group}` };
   }
+  const primaryPathIgnored =
+    trigger.kind === 'primary-path' ? primaryPathSignalIgnored(trigger, routeConfig.primaryPath) : null;
+  if (primaryPathIgnored !== null) return { ...base, ignored: primaryPathIgnored };
   // A report dated beyond the skew allowance in the future is refused before anything is recorded.
   if (trigger.kind === 'agent-report') checkAgentReportTime(trigger.report, now);
   // Side by side: the replay record and the membership check (one round trip on the failover path).

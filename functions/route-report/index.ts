@@ -5,8 +5,8 @@ import { LeaseHeldError } from '../commons/errors.js';
 import { logger, metrics } from '../commons/powertools.js';
 import { notificationTargets, routeConfig, stateTable } from '../commons/route-context.js';
 import type { ActionOutcome, FailedRouteRun, RouteRunState } from '../commons/route-state.js';
-import type { PlanAction, UnconvergedRoute } from '../core/routes/types.js';
-import { verifyRoutes } from '../core/routes/verify.js';
+import type { HeldRoute, PathDecision, PlanAction, UnconvergedRoute } from '../core/routes/types.js';
+import { verifyRoutes, verifyRoutesOnPrimaryPath } from '../core/routes/verify.js';
 
 export type RouteResult =
   | 'continuing'
@@ -43,6 +43,10 @@ export interface RouteReport {
   deferred: number;
   request: RouteRunState['request'];
   round: number;
+  /** With a primary path configured: the path the managed routes take, and why. */
+  path?: PathDecision;
+  /** Managed routes another target holds, left alone (the OtherTargetRoutes policy is hold). */
+  held?: HeldRoute[];
 }
 
 function withoutId(outcome: { actionId?: string; status: string }): { status: string } {
@@ -80,6 +84,8 @@ function changeLine(action: PlanAction, outcome: ActionOutcome | undefined): str
       return `${action.kind} ${action.networkInterfaceId} (${result})`;
     case 'move-eip':
       return `${action.kind} ${action.allocationId} -> ${action.after.networkInterfaceId} (${result})`;
+    case 'route-to-primary-path':
+      return `${action.kind} ${action.routeTableId} ${action.destination.value} -> ${action.after.id} (${result})`;
   }
 }
 
@@ -122,23 +128,25 @@ export const handler = async (input: RouteRunState | FailedRouteRun): Promise<Ro
 
   let verification: RouteReport['verification'] = null;
   const allowed = !state.request.dryRun && plan !== undefined && !plan.blocked;
-  if (allowed && !state.failure && !leaseLostInApply && plan.activeNetworkInterfaceId) {
+  const onPrimaryPath = plan?.path?.after === 'primary' && plan.path.outcome !== 'refused';
+  if (allowed && !state.failure && !leaseLostInApply && (plan.activeNetworkInterfaceId || onPrimaryPath)) {
     try {
       const routeTables = await observeRouteTables(routeConfig);
-      const unconverged = verifyRoutes(
-        {
-          group,
-          now,
-          members: [],
-          agentReports: [],
-          networkInterfaces: { [plan.activeNetworkInterfaceId]: plan.decision.activeAfter },
-          routeTables,
-          elasticIp: null,
-          record: state.decision!.nextRecord,
-        },
-        plan.activeNetworkInterfaceId,
-        routeConfig,
-      );
+      const observed = {
+        group,
+        now,
+        members: [],
+        agentReports: [],
+        networkInterfaces: plan.activeNetworkInterfaceId
+          ? { [plan.activeNetworkInterfaceId]: plan.decision.activeAfter }
+          : {},
+        routeTables,
+        elasticIp: null,
+        record: state.decision!.nextRecord,
+      };
+      const unconverged = onPrimaryPath
+        ? verifyRoutesOnPrimaryPath(observed, plan.path!.primaryPath.id, routeConfig)
+        : verifyRoutes(observed, plan.activeNetworkInterfaceId!, routeConfig);
       verification = { converged: unconverged.length === 0, unconverged };
     } catch (err) {
       // The verification is a read: its failure does not undo what was applied. The next run observes again.
@@ -172,8 +180,12 @@ export const handler = async (input: RouteRunState | FailedRouteRun): Promise<Ro
   const decision = plan?.decision;
   metrics.addDimension('group', group);
   const routesRepaired = (plan?.actions ?? []).filter(
-    (a) => (a.kind === 'replace-route' || a.kind === 'create-route') && outcomes.get(a.actionId)?.status === 'applied',
+    (a) =>
+      (a.kind === 'replace-route' || a.kind === 'create-route' || a.kind === 'route-to-primary-path') &&
+      outcomes.get(a.actionId)?.status === 'applied',
   ).length;
+  const held = plan?.held ?? [];
+  const pathSwitch = plan?.path?.outcome === 'switched' ? plan.path.switchKind : undefined;
   if (!state.request.dryRun) {
     metrics.addMetric('RoutesRepaired', MetricUnit.Count, routesRepaired);
     metrics.addMetric('ActionsFailed', MetricUnit.Count, failed);
@@ -181,6 +193,12 @@ export const handler = async (input: RouteRunState | FailedRouteRun): Promise<Ro
     metrics.addMetric('Failovers', MetricUnit.Count, decision?.switchKind === 'failover' ? 1 : 0);
     metrics.addMetric('Failbacks', MetricUnit.Count, decision?.switchKind === 'failback' ? 1 : 0);
     metrics.addMetric('ReconcileFailures', MetricUnit.Count, ['failed', 'lease-lost'].includes(result) ? 1 : 0);
+    // Mixed paths: routes another target holds, and moves between the primary path and the gateway group.
+    metrics.addMetric('RoutesHeld', MetricUnit.Count, held.length);
+    if (plan?.path) {
+      metrics.addMetric('PrimaryPathFailovers', MetricUnit.Count, pathSwitch === 'failover' ? 1 : 0);
+      metrics.addMetric('PrimaryPathFailbacks', MetricUnit.Count, pathSwitch === 'failback' ? 1 : 0);
+    }
   }
   metrics.publishStoredMetrics();
 
@@ -203,6 +221,8 @@ export const handler = async (input: RouteRunState | FailedRouteRun): Promise<Ro
     deferred: plan?.deferred ?? 0,
     request: state.request,
     round: state.round ?? 1,
+    ...(plan?.path ? { path: plan.path } : {}),
+    ...(held.length > 0 ? { held } : {}),
   };
   if (result === 'failed' || result === 'lease-lost') {
     const why =
@@ -217,6 +237,8 @@ export const handler = async (input: RouteRunState | FailedRouteRun): Promise<Ro
     group,
     trigger: state.trigger,
     decision: decision ?? null,
+    path: plan?.path ?? null,
+    held: held.length,
     applied,
     failed,
     verification,
@@ -230,7 +252,7 @@ export const handler = async (input: RouteRunState | FailedRouteRun): Promise<Ro
   if (worthTelling && !state.request.dryRun) {
     report.notified = await notify(
       {
-        subject: `cgw-autopilot ${group}: ${headline(result, decision, applied)}`,
+        subject: `cgw-autopilot ${group}: ${headline(result, decision, applied, plan?.path)}`,
         detailType: 'Route Reconciliation Result',
         detail: {
           group,
@@ -246,6 +268,8 @@ export const handler = async (input: RouteRunState | FailedRouteRun): Promise<Ro
           record,
           blocked: plan?.blocked ?? null,
           failure: state.failure ?? null,
+          ...(plan?.path ? { path: plan.path } : {}),
+          ...(held.length > 0 ? { held } : {}),
         },
       },
       notificationTargets,
@@ -258,7 +282,12 @@ function headline(
   result: RouteResult,
   decision: { outcome: string; activeBefore: string | null; activeAfter: string | null } | undefined,
   applied: number,
+  path?: PathDecision,
 ): string {
+  if (path?.outcome === 'switched' && result !== 'failed') {
+    const where = (p: string | null) => (p === 'primary' ? path.primaryPath.id : p === 'gateway' ? 'gateway' : 'none');
+    return `routes ${where(path.before)} -> ${where(path.after)} (${path.switchKind}), ${applied} changes`;
+  }
   if (result === 'no-healthy-member') return 'no healthy gateway, routes left as they were';
   if (result === 'blocked') return 'plan blocked by the change limit, manual override needed';
   if (result === 'failed') return `reconciliation failed${applied ? ` after ${applied} changes` : ''}`;

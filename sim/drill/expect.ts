@@ -56,10 +56,22 @@ export async function checkExpectation(exp: Expectation, ctx: ExpectationContext
     if (e.target?.eniOf && route.NetworkInterfaceId !== world.ref('eni', e.target.eniOf)) problems.push('other ENI');
     if (e.target?.instance && route.InstanceId !== world.ref('instance', e.target.instance))
       problems.push('other instance');
-    const actual = `${route.State} -> ${world.nameOf(route.NetworkInterfaceId ?? route.InstanceId ?? route.GatewayId)}`;
+    const pathTarget = e.target && !e.target.eniOf && !e.target.instance ? world.expectedTarget(e.target) : {};
+    for (const [field, id] of Object.entries(pathTarget)) if (route[field] !== id) problems.push(`other ${field}`);
+    const actual = `${route.State} -> ${world.nameOf(
+      route.NetworkInterfaceId ??
+        route.InstanceId ??
+        route.GatewayId ??
+        route.TransitGatewayId ??
+        route.VpcPeeringConnectionId,
+    )}`;
     const wanted = [
       e.state,
-      e.target?.eniOf ? `eni:${e.target.eniOf}` : e.target?.instance ? `instance:${e.target.instance}` : undefined,
+      e.target?.eniOf
+        ? `eni:${e.target.eniOf}`
+        : e.target?.instance
+          ? `instance:${e.target.instance}`
+          : Object.values(pathTarget).map((id) => world.nameOf(id))[0],
     ]
       .filter(Boolean)
       .join(' -> ');
@@ -149,9 +161,9 @@ export async function checkExpectation(exp: Expectation, ctx: ExpectationContext
   }
   if ('notifications' in exp) {
     const e = exp.notifications;
-    const published = world.sim
-      .service<SnsService>('sns')
-      .published.filter((m) => !e.contains || `${m.subject ?? ''} ${m.message}`.includes(e.contains));
+    const published = publishedMessages(world).filter(
+      (m) => !e.contains || `${m.subject ?? ''} ${m.message}`.includes(e.contains),
+    );
     return {
       ok: countOk(e.count, published.length),
       expected: `${countText(e.count)} notifications${e.contains ? ` mentioning "${e.contains}"` : ''}`,
@@ -267,4 +279,19 @@ async function listExecutions(
     nextToken = page.nextToken;
   } while (nextToken);
   return out;
+}
+
+/**
+ * What was published to SNS: the simulated topic's record, or, when SNS is served by another endpoint
+ * (where messages cannot be read back), the Publish requests the product sent there, as logged here.
+ */
+function publishedMessages(world: DrillWorld): { subject?: string | undefined; message: string }[] {
+  if (!world.sim.upstreamServices.includes('sns')) return world.sim.service<SnsService>('sns').published;
+  return world.sim.log
+    .all({ service: 'sns' })
+    .filter((r) => r.action === 'Publish' && r.outcome === 'ok')
+    .map((r) => {
+      const params = r.params as { Subject?: string; Message?: string };
+      return { subject: params.Subject, message: params.Message ?? '' };
+    });
 }

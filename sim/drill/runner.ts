@@ -126,25 +126,13 @@ const EXPECTED_ERRORS = new Set([
 export async function runScenario(scenario: Scenario, options: DrillOptions): Promise<ScenarioResult> {
   const { sim, root } = options;
   await sim.reset();
+  const upstream = sim.upstreamServices.length > 0;
   const startedAt = sim.clock.now();
   const templatePath = options.templatePath ?? resolve(root, 'template.yaml');
   // Parameters that name topology ids ({{vpc.app}}, {{endpoint.outbound}}) need the topology built first.
   const early = JSON.stringify(scenario.parameters).includes('{{')
     ? new DrillWorld(sim, { physical: {} } as DeployedStack, root)
     : undefined;
-  let buildError: unknown;
-  if (early) await early.build(early.fill(scenario.topology)).catch((err: unknown) => (buildError = err ?? 'failed'));
-  const stack: DeployedStack = await deployTemplate({
-    templatePath,
-    sim,
-    parameterOverrides: {
-      ...drillVendor(sim, templatePath),
-      ...(early ? early.fill(scenario.parameters) : scenario.parameters),
-    },
-  });
-  const world = new DrillWorld(sim, stack, root);
-  if (early) Object.assign(world.names, early.names);
-  sim.service<SfnService>('states').retryTime = scenario.retryTime;
   const result: ScenarioResult = {
     name: scenario.name,
     file: scenario.file,
@@ -156,9 +144,32 @@ export async function runScenario(scenario: Scenario, options: DrillOptions): Pr
     awsCalls: 0,
     simulatedMs: 0,
   };
+  let buildError: unknown;
+  if (early) await early.build(early.fill(scenario.topology)).catch((err: unknown) => (buildError = err ?? 'failed'));
+  if (buildError !== undefined) {
+    // The topology's own error, not the later failure to fill parameters with ids it never got.
+    result.error = `building the topology: ${buildError instanceof Error ? buildError.message : String(buildError)}`;
+    if (early && upstream) await early.cleanup();
+    return result;
+  }
+  // Another endpoint is not reset between scenarios: each deployment gets its own names there.
+  const stackName = upstream
+    ? `cgw-autopilot-${(early ?? { runId: crypto.randomUUID().slice(0, 8) }).runId}`
+    : undefined;
+  const stack: DeployedStack = await deployTemplate({
+    templatePath,
+    sim,
+    ...(stackName ? { stackName } : {}),
+    parameterOverrides: {
+      ...drillVendor(sim, templatePath),
+      ...(early ? early.fill(scenario.parameters) : scenario.parameters),
+    },
+  });
+  const world = new DrillWorld(sim, stack, root, early?.runId);
+  if (early) Object.assign(world.names, early.names);
+  sim.service<SfnService>('states').retryTime = scenario.retryTime;
   const cursor = new TimelineCursor(sim);
   try {
-    if (buildError !== undefined) throw buildError;
     if (!early) await world.build(world.fill(scenario.topology));
     await settle(sim);
     const built = Object.values(world.names).reduce((n, ids) => n + Object.keys(ids).length, 0);
@@ -194,6 +205,9 @@ export async function runScenario(scenario: Scenario, options: DrillOptions): Pr
   }
   result.executions = cursor.executionCount;
   result.simulatedMs = sim.clock.now() - startedAt;
+  // What the scenario made on another endpoint would still be there for the next one (the product
+  // finds its tables, instances and rules by tag): it is removed, best effort.
+  if (upstream) await world.cleanup();
   return result;
 }
 

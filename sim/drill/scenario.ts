@@ -13,7 +13,9 @@ const routeTarget = z.strictObject({
   instance: name.optional(),
   eniOf: name.optional().describe('the primary ENI of the named instance'),
   internetGateway: name.optional(),
-  transitGateway: z.string().optional(),
+  transitGateway: z.string().optional().describe('a transit gateway of the topology, or an id'),
+  vpnGateway: name.optional(),
+  peeringConnection: name.optional(),
 });
 
 const topology = z.strictObject({
@@ -27,6 +29,20 @@ const topology = z.strictObject({
     )
     .default([]),
   internetGateways: z.array(z.strictObject({ name, vpc: name })).default([]),
+  transitGateways: z
+    .array(
+      z.strictObject({
+        name,
+        attachments: z
+          .array(z.strictObject({ name, vpc: name, subnets: z.array(name).min(1).describe('subnets of that VPC') }))
+          .default([]),
+      }),
+    )
+    .default([]),
+  vpnGateways: z.array(z.strictObject({ name, vpc: name.optional().describe('attached to this VPC') })).default([]),
+  peeringConnections: z
+    .array(z.strictObject({ name, vpc: name, peerVpc: name, accept: z.boolean().default(true) }))
+    .default([]),
   prefixLists: z.array(z.strictObject({ name, cidrs: z.array(z.string()).min(1) })).default([]),
   instances: z
     .array(
@@ -131,6 +147,12 @@ const step = z.union([
       name: z.string().optional(),
       input: z.record(z.string(), z.unknown()).optional(),
       inputFile: z.string().optional(),
+    }),
+  }),
+  z.strictObject({
+    stopExecution: z.strictObject({
+      stateMachine: z.string().describe('logical id in template.yaml'),
+      name: z.string().describe('the execution to stop, by name'),
     }),
   }),
   z.strictObject({

@@ -58,7 +58,7 @@ function describeChange(world: DrillWorld, record: RequestRecord): string {
   const p = (record.params ?? {}) as Record<string, unknown>;
   const name = (id: unknown) => world.nameOf(typeof id === 'string' ? id : undefined) ?? String(id);
   const dest = p.DestinationCidrBlock ?? p.DestinationIpv6CidrBlock ?? p.DestinationPrefixListId;
-  const target = p.NetworkInterfaceId ?? p.InstanceId ?? p.GatewayId;
+  const target = p.NetworkInterfaceId ?? p.InstanceId ?? p.GatewayId ?? p.TransitGatewayId ?? p.VpcPeeringConnectionId;
   const failed = record.outcome === 'ok' ? '' : ` FAILED (${record.outcome.error})`;
   switch (`${record.service}:${record.action}`) {
     case 'ec2:ReplaceRoute':

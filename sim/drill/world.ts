@@ -31,12 +31,17 @@ export interface Names {
   vpc: Record<string, string>;
   subnet: Record<string, string>;
   igw: Record<string, string>;
+  tgw: Record<string, string>;
+  tgwAttachment: Record<string, string>;
+  vgw: Record<string, string>;
+  pcx: Record<string, string>;
   prefixList: Record<string, string>;
   instance: Record<string, string>;
   eni: Record<string, string>;
   routeTable: Record<string, string>;
   eip: Record<string, string>;
   endpoint: Record<string, string>;
+  securityGroup: Record<string, string>;
   rule: Record<string, string>;
 }
 
@@ -46,21 +51,86 @@ export class DrillWorld {
     vpc: {},
     subnet: {},
     igw: {},
+    tgw: {},
+    tgwAttachment: {},
+    vgw: {},
+    pcx: {},
     prefixList: {},
     instance: {},
     eni: {},
     routeTable: {},
     eip: {},
     endpoint: {},
+    securityGroup: {},
     rule: {},
   };
   private clients = new Map<SdkName, AnyClient>();
+  /** Tells this run's names and CreatorRequestIds from an earlier run's on an endpoint the drill does not reset. */
+  readonly runId: string;
 
   constructor(
     readonly sim: SimAccount,
     readonly stack: DeployedStack,
     readonly root: string,
-  ) {}
+    runId?: string,
+  ) {
+    this.runId = runId ?? crypto.randomUUID().slice(0, 8);
+  }
+
+  /**
+   * Removes, best effort, what this run made on an endpoint the drill does not reset: the product's
+   * and the topology's Resolver rules (disassociated first) and endpoints, the instances (terminated),
+   * the route tables, security groups and the deployment's state table. The product finds tables,
+   * instances and rules by tag, so leftovers would join the next scenario. Returns what could not go.
+   */
+  async cleanup(): Promise<string[]> {
+    const failures: string[] = [];
+    const attempt = async (what: string, call: () => Promise<unknown>) => {
+      try {
+        await call();
+      } catch (err) {
+        failures.push(`${what}: ${(err as Error).message}`);
+      }
+    };
+    const vpcs = new Set(Object.values(this.names.vpc));
+    const endpoints = new Set(Object.values(this.names.endpoint));
+    await attempt('resolver rules', async () => {
+      const { ResolverRules = [] } = await this.call('route53resolver:ListResolverRules', { MaxResults: 100 });
+      for (const rule of ResolverRules as { Id: string; ResolverEndpointId?: string }[]) {
+        if (!rule.ResolverEndpointId || !endpoints.has(rule.ResolverEndpointId)) continue;
+        for (const vpc of vpcs) {
+          await attempt(`disassociate ${rule.Id}`, () =>
+            this.call('route53resolver:DisassociateResolverRule', { ResolverRuleId: rule.Id, VPCId: vpc }),
+          );
+        }
+        await attempt(`delete ${rule.Id}`, () =>
+          this.call('route53resolver:DeleteResolverRule', { ResolverRuleId: rule.Id }),
+        );
+      }
+    });
+    for (const id of endpoints)
+      await attempt(`endpoint ${id}`, () =>
+        this.call('route53resolver:DeleteResolverEndpoint', { ResolverEndpointId: id }),
+      );
+    const instances = Object.values(this.names.instance);
+    if (instances.length)
+      await attempt('instances', () => this.call('ec2:TerminateInstances', { InstanceIds: instances }));
+    for (const id of Object.values(this.names.eip))
+      await attempt(`address ${id}`, () => this.call('ec2:ReleaseAddress', { AllocationId: id }));
+    for (const id of Object.values(this.names.routeTable)) {
+      await attempt(`route table ${id}`, async () => {
+        const { RouteTables } = await this.call('ec2:DescribeRouteTables', { RouteTableIds: [id] });
+        for (const a of (RouteTables[0]?.Associations ?? []) as { RouteTableAssociationId: string }[])
+          await this.call('ec2:DisassociateRouteTable', { AssociationId: a.RouteTableAssociationId });
+        await this.call('ec2:DeleteRouteTable', { RouteTableId: id });
+      });
+    }
+    for (const id of Object.values(this.names.securityGroup))
+      await attempt(`security group ${id}`, () => this.call('ec2:DeleteSecurityGroup', { GroupId: id }));
+    const table = this.stack.resources?.find((r) => r.logicalId === 'StateTable')?.physicalId;
+    if (table) await attempt(`table ${table}`, () => this.call('dynamodb:DeleteTable', { TableName: table }));
+    return failures;
+  }
 
   client(service: SdkName): AnyClient {
     let client = this.clients.get(service);
@@ -174,6 +244,7 @@ export class DrillWorld {
     for (const instance of topology.instances)
       await this.launch(instance.name, instance.subnet, instance.tags, instance.sourceDestCheck);
     await this.waitForTransitions();
+    await this.buildPaths(topology);
     for (const table of topology.routeTables) {
       const { RouteTable } = await this.call('ec2:CreateRouteTable', {
         VpcId: this.ref('vpc', table.vpc),
@@ -201,18 +272,26 @@ export class DrillWorld {
         await this.call('ec2:AssociateAddress', { AllocationId, InstanceId: this.ref('instance', eip.instance) });
     }
     for (const endpoint of topology.resolverEndpoints) {
+      // Route 53 Resolver needs an existing security group in the endpoint's VPC.
+      const vpcName = endpoint.subnets[0]!.split('.')[0]!;
+      const { GroupId } = await this.call('ec2:CreateSecurityGroup', {
+        GroupName: `resolver-${endpoint.name}`,
+        Description: `Route 53 Resolver endpoint ${endpoint.name}`,
+        VpcId: this.ref('vpc', vpcName),
+      });
+      this.names.securityGroup[endpoint.name] = GroupId;
       const { ResolverEndpoint } = await this.call('route53resolver:CreateResolverEndpoint', {
-        CreatorRequestId: `drill-${endpoint.name}`,
+        CreatorRequestId: `drill-${endpoint.name}-${this.runId}`,
         Name: endpoint.name,
         Direction: endpoint.direction,
-        SecurityGroupIds: ['sg-0d1a11000000000a'],
+        SecurityGroupIds: [GroupId],
         IpAddresses: endpoint.subnets.map((s) => ({ SubnetId: this.ref('subnet', s) })),
       });
       this.names.endpoint[endpoint.name] = ResolverEndpoint.Id;
     }
     for (const rule of topology.resolverRules) {
       const { ResolverRule } = await this.call('route53resolver:CreateResolverRule', {
-        CreatorRequestId: `drill-${rule.name}`,
+        CreatorRequestId: `drill-${rule.name}-${this.runId}`,
         Name: rule.name,
         RuleType: 'FORWARD',
         DomainName: rule.domain,
@@ -229,6 +308,54 @@ export class DrillWorld {
       }
     }
     for (const record of topology.dns) this.setDns(record);
+  }
+
+  /** Transit Gateways with their VPC attachments, VGWs and peering connections, ready before any route names them. */
+  private async buildPaths(topology: ReturnType<typeof parseTopology>): Promise<void> {
+    for (const tgw of topology.transitGateways) {
+      const { TransitGateway } = await this.call('ec2:CreateTransitGateway', {
+        TagSpecifications: nameTag('transit-gateway', tgw.name),
+      });
+      this.names.tgw[tgw.name] = TransitGateway.TransitGatewayId;
+      for (const attachment of tgw.attachments) {
+        const { TransitGatewayVpcAttachment } = await this.call('ec2:CreateTransitGatewayVpcAttachment', {
+          TransitGatewayId: TransitGateway.TransitGatewayId,
+          VpcId: this.ref('vpc', attachment.vpc),
+          SubnetIds: attachment.subnets.map((subnet) => this.ref('subnet', `${attachment.vpc}.${subnet}`)),
+        });
+        this.names.tgwAttachment[attachment.name] = TransitGatewayVpcAttachment.TransitGatewayAttachmentId;
+      }
+    }
+    for (const vgw of topology.vpnGateways) {
+      const { VpnGateway } = await this.call('ec2:CreateVpnGateway', { Type: 'ipsec.1' });
+      this.names.vgw[vgw.name] = VpnGateway.VpnGatewayId;
+      if (vgw.vpc) {
+        await this.call('ec2:AttachVpnGateway', {
+          VpnGatewayId: VpnGateway.VpnGatewayId,
+          VpcId: this.ref('vpc', vgw.vpc),
+        });
+      }
+    }
+    for (const pcx of topology.peeringConnections) {
+      const { VpcPeeringConnection } = await this.call('ec2:CreateVpcPeeringConnection', {
+        VpcId: this.ref('vpc', pcx.vpc),
+        PeerVpcId: this.ref('vpc', pcx.peerVpc),
+      });
+      this.names.pcx[pcx.name] = VpcPeeringConnection.VpcPeeringConnectionId;
+      if (pcx.accept) {
+        await this.call('ec2:AcceptVpcPeeringConnection', {
+          VpcPeeringConnectionId: VpcPeeringConnection.VpcPeeringConnectionId,
+        });
+      }
+    }
+    // Let attachments become available and peering connections active, as a real set-up waits for them.
+    const { transitGatewayAttachment, vpnGateway, peering } = this.ec2().world.networkDelays;
+    const waits = [
+      topology.transitGateways.length > 0 ? transitGatewayAttachment : 0,
+      topology.vpnGateways.some((vgw) => vgw.vpc) ? vpnGateway : 0,
+      topology.peeringConnections.length > 0 ? peering : 0,
+    ];
+    if (Math.max(...waits) > 0) this.sim.clock.advance(Math.max(...waits));
   }
 
   /** Runs one timeline step. */
@@ -277,6 +404,12 @@ export class DrillWorld {
         input: JSON.stringify(this.fill(input)),
       });
       return `operator started ${spec.stateMachine} (${String(executionArn).split(':').pop()})`;
+    }
+    if ('stopExecution' in step) {
+      const { stateMachine, name } = step.stopExecution;
+      const executionArn = `${this.stateMachineArn(stateMachine).replace(':stateMachine:', ':execution:')}:${name}`;
+      await this.call('sfn:StopExecution', { executionArn, error: 'Operator.Stopped', cause: 'stopped by the drill' });
+      return `operator stopped ${stateMachine} (${name})`;
     }
     if ('dns' in step) {
       const d = step.dns;
@@ -441,12 +574,25 @@ export class DrillWorld {
     eniOf?: string | undefined;
     internetGateway?: string | undefined;
     transitGateway?: string | undefined;
+    vpnGateway?: string | undefined;
+    peeringConnection?: string | undefined;
   }): Record<string, string> {
     if (target.eniOf) return { NetworkInterfaceId: this.ref('eni', target.eniOf) };
     if (target.instance) return { InstanceId: this.ref('instance', target.instance) };
     if (target.internetGateway) return { GatewayId: this.ref('igw', target.internetGateway) };
-    if (target.transitGateway) return { TransitGatewayId: target.transitGateway };
-    throw new ScenarioError('a route target needs one of instance, eniOf, internetGateway, transitGateway');
+    if (target.transitGateway) {
+      return { TransitGatewayId: this.names.tgw[target.transitGateway] ?? target.transitGateway };
+    }
+    if (target.vpnGateway) return { GatewayId: this.ref('vgw', target.vpnGateway) };
+    if (target.peeringConnection) return { VpcPeeringConnectionId: this.ref('pcx', target.peeringConnection) };
+    throw new ScenarioError(
+      'a route target needs one of instance, eniOf, internetGateway, transitGateway, vpnGateway, peeringConnection',
+    );
+  }
+
+  /** The route fields a written target must match, as DescribeRouteTables shows them. */
+  expectedTarget(target: Parameters<DrillWorld['target']>[0]): Record<string, string> {
+    return this.target(target);
   }
 
   /** The route of a table for a destination as EC2 reports it now. */

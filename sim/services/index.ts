@@ -47,6 +47,7 @@ export function defaultServices(): SimService[] {
   });
   const resolver = new ResolverService({
     vpcExists: (vpcId) => ec2.world.state.vpcs.has(vpcId),
+    securityGroupExists: (groupId) => ec2.world.state.securityGroups.has(groupId),
     subnetVpcId: (subnetId) => ec2.world.state.subnets.get(subnetId)?.vpcId,
   });
   return [new DynamoDbService(), ec2, sns, events, resolver, lambda, sfn];

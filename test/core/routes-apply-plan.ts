@@ -25,6 +25,22 @@ function applyAction(observation: RouteObservation, action: PlanAction): void {
     case 'move-eip':
       observation.elasticIp = { allocationId: action.allocationId, associationId: 'eipassoc-applied', ...action.after };
       return;
+    case 'route-to-primary-path': {
+      const table = observation.routeTables.find((candidate) => candidate.routeTableId === action.routeTableId);
+      if (table === undefined) throw new Error(`${action.kind} names unobserved table ${action.routeTableId}`);
+      const key = destinationKey(action.destination);
+      const route = table.routes.find((candidate) => destinationKey(candidate.destination) === key);
+      if ((route === undefined) !== (action.before === null)) throw new Error(`${action.kind} does not fit`);
+      const field = {
+        'transit-gateway': 'transitGatewayId',
+        'vpn-gateway': 'gatewayId',
+        'vpc-peering-connection': 'vpcPeeringConnectionId',
+      }[action.after.primaryPath];
+      const target = { [field]: action.after.id };
+      if (route === undefined) table.routes.push({ destination: action.destination, target, state: 'active' });
+      else Object.assign(route, { target, state: 'active' });
+      return;
+    }
   }
 }
 

@@ -36,6 +36,8 @@ describe('parseRouteConfig', () => {
       maxChangesPerRun: 20,
       maxActionsPerExecution: 250,
       eip: { mode: 'off' },
+      otherTargets: 'hold',
+      primaryPath: null,
     });
   });
 
@@ -45,7 +47,7 @@ describe('parseRouteConfig', () => {
       GROUP_NAME: ' vendor-vpn ',
       MANAGED_ROUTE_TABLE_IDS: 'rtb-0000000a, rtb-0123456789abcdef0,rtb-0000000a',
       MANAGE_TAGGED_ROUTE_TABLES: 'TRUE',
-      MANAGED_CIDRS: '10.10.0.0/16,0.0.0.0/0, 10.10.0.0/16',
+      MANAGED_CIDRS: '10.10.0.0/16,10.20.0.0/16, 10.10.0.0/16',
       MANAGED_IPV6_CIDRS: '2001:0DB8:0000::/48',
       MANAGED_PREFIX_LIST_IDS: 'pl-0000000a',
       REQUIRE_AGENT_REPORTS: 'false',
@@ -56,6 +58,8 @@ describe('parseRouteConfig', () => {
       FAILBACK_STABLE_SECONDS: '900',
       MAX_CHANGES_PER_RUN: '5',
       EIP_ALLOCATION_ID: 'eipalloc-0000000a',
+      OTHER_TARGET_ROUTES: 'Replace',
+      PRIMARY_PATH_TARGET: 'vgw-0000000a',
     };
 
     // Act
@@ -68,7 +72,7 @@ describe('parseRouteConfig', () => {
       manageTaggedRouteTables: true,
       destinations: [
         { kind: 'ipv4-cidr', value: '10.10.0.0/16' },
-        { kind: 'ipv4-cidr', value: '0.0.0.0/0' },
+        { kind: 'ipv4-cidr', value: '10.20.0.0/16' },
         { kind: 'ipv6-cidr', value: '2001:db8::/48' },
         { kind: 'prefix-list', value: 'pl-0000000a' },
       ],
@@ -81,6 +85,8 @@ describe('parseRouteConfig', () => {
       maxChangesPerRun: 5,
       maxActionsPerExecution: 250,
       eip: { mode: 'keep-on-active', allocationId: 'eipalloc-0000000a' },
+      otherTargets: 'replace',
+      primaryPath: { kind: 'vpn-gateway', id: 'vgw-0000000a' },
     });
   });
 

@@ -81,19 +81,23 @@ describe('planRouteChanges', () => {
     ['instance-target', { instanceId: 'i-a' }, {}],
     ['other-target', { gatewayId: 'igw-1' }, {}],
     ['other-target', { transitGatewayId: 'tgw-1' }, {}],
+    ['other-target', { vpcPeeringConnectionId: 'pcx-1' }, {}],
     ['not-active-gateway', { networkInterfaceId: 'eni-b', instanceId: 'i-b' }, {}],
-  ] as const)('replaces an active route whose problem is %s', (reason, target, extraEnis) => {
-    // Prepare
-    const route: ObservedRoute = { destination: VENDOR_CIDR, target, state: 'active' };
-    const observation = withCidrRouteInTableA(route);
-    observation.networkInterfaces = { ...observation.networkInterfaces, ...extraEnis };
+  ] as const)(
+    'replaces an active route whose problem is %s (other targets under the replace policy)',
+    (reason, target, extraEnis) => {
+      // Prepare
+      const route: ObservedRoute = { destination: VENDOR_CIDR, target, state: 'active' };
+      const observation = withCidrRouteInTableA(route);
+      observation.networkInterfaces = { ...observation.networkInterfaces, ...extraEnis };
 
-    // Act
-    const actions = plan(observation);
+      // Act
+      const actions = plan(observation, testConfig({ otherTargets: 'replace' }));
 
-    // Assess
-    expect(actions).toMatchObject([{ kind: 'replace-route', routeTableId: TABLE_A, reason, after: toA }]);
-  });
+      // Assess
+      expect(actions).toMatchObject([{ kind: 'replace-route', routeTableId: TABLE_A, reason, after: toA }]);
+    },
+  );
 
   it('replaces a route to the ENI of a stopped member', () => {
     // Prepare

@@ -119,6 +119,7 @@ const configArb: fc.Arbitrary<RouteConfig> = fc
     cooldownSeconds: fc.constantFrom(0, 300, 300),
     failback: fc.record({ mode: fc.constantFrom('automatic', 'manual'), stableSeconds: fc.constantFrom(0, 600) }),
     eip: fc.constantFrom<RouteConfig['eip']>({ mode: 'off' }, { mode: 'keep-on-active', allocationId: ALLOCATION }),
+    otherTargets: fc.constantFrom<RouteConfig['otherTargets']>('hold', 'replace', undefined),
   })
   .map((overrides) =>
     testConfig({
@@ -202,7 +203,13 @@ const SPELLINGS: Record<string, string> = { '2001:0db8:0::/32': '2001:db8::/32' 
 const spelled = (destination: RouteDestination) =>
   `${destination.kind}:${SPELLINGS[destination.value.toLowerCase()] ?? destination.value.toLowerCase()}`;
 
-/** Managed routes (in observed managed tables) that are not active on `eni`. */
+/** Under the hold policy (the default), a route on a gateway or Transit Gateway is not the reconciler's to move. */
+function heldByOtherTarget(route: ObservedRoute | undefined, config: RouteConfig): boolean {
+  const other = route?.target.gatewayId !== undefined || route?.target.transitGatewayId !== undefined;
+  return other && config.otherTargets !== 'replace';
+}
+
+/** Managed routes (in observed managed tables) that are not active on `eni`, except held ones. */
 function routesOffTarget(observation: RouteObservation, config: RouteConfig, eni: string): string[] {
   const tables = observation.routeTables.filter(
     (t) => config.routeTableIds.includes(t.routeTableId) || (config.manageTaggedRouteTables && t.taggedForGroup),
@@ -211,7 +218,7 @@ function routesOffTarget(observation: RouteObservation, config: RouteConfig, eni
     config.destinations.flatMap((destination) => {
       const route = t.routes.find((r) => spelled(r.destination) === spelled(destination));
       const onTarget = route?.state === 'active' && route.target.networkInterfaceId === eni;
-      return onTarget ? [] : [`${t.routeTableId} ${spelled(destination)}`];
+      return onTarget || heldByOtherTarget(route, config) ? [] : [`${t.routeTableId} ${spelled(destination)}`];
     }),
   );
 }
@@ -263,6 +270,31 @@ describe('route reconciler properties', () => {
         const expected = decision.outcome === 'switched' ? ['healthy'] : ['healthy', 'soft-failed'];
         expect(expected).toContain(active?.verdict);
         expect(routesOffTarget(applied, config, plan.activeNetworkInterfaceId)).toEqual([]);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('routes a gateway or Transit Gateway holds are never named by an action under the hold policy', () => {
+    fc.assert(
+      fc.property(observationArb, configArb, requestArb, (observation, config, request) => {
+        // Prepare
+        const held = new Set(
+          observation.routeTables.flatMap((t) =>
+            t.routes
+              .filter((r) => heldByOtherTarget(r, config))
+              .map((r) => `${t.routeTableId} ${spelled(r.destination)}`),
+          ),
+        );
+
+        // Act
+        const { plan } = reconcile(observation, config, request);
+
+        // Assess
+        for (const action of plan.actions) {
+          if (!('routeTableId' in action)) continue;
+          expect(held.has(`${action.routeTableId} ${spelled(action.destination)}`)).toBe(false);
+        }
       }),
       { numRuns: 1000 },
     );
@@ -321,6 +353,7 @@ describe('route reconciler properties', () => {
 
         // Assess
         for (const action of plan.actions) {
+          if (action.kind === 'route-to-primary-path') continue;
           const target = action.kind === 'disable-source-dest-check' ? action : action.after;
           const verdict = health.find((member) => member.instanceId === target.instanceId)?.verdict;
           expect(verdict === 'healthy' || verdict === 'soft-failed').toBe(true);

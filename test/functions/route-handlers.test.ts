@@ -9,6 +9,7 @@ import {
   DescribeRouteTablesCommand,
   EC2Client,
   EC2ServiceException,
+  GetManagedPrefixListEntriesCommand,
   ReplaceRouteCommand,
 } from '@aws-sdk/client-ec2';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
@@ -351,6 +352,7 @@ describe('route-decide handler', () => {
         Routes: [route, listRoute],
       })),
     });
+    ec2.on(GetManagedPrefixListEntriesCommand).resolves({ Entries: [{ Cidr: '10.20.0.0/16' }] });
   }
 
   function agentReportsUp(): void {
@@ -386,6 +388,29 @@ describe('route-decide handler', () => {
     expect(dynamo.commandCalls(UpdateCommand)[0]?.args[0].input).toMatchObject({
       Key: { pk: `group#${GROUP}`, sk: 'state' },
       ExpressionAttributeValues: { ':owner': 'arn:aws:states:eu-west-2:1:execution:m:run-1' },
+    });
+  });
+
+  it('refuses a managed prefix list holding 0.0.0.0/0 with a ConfigurationError, changing nothing', async () => {
+    // Prepare
+    const { request } = await intake({ input: sample('manual-repair.json') });
+    ec2Answers();
+    agentReportsUp();
+    ec2.on(GetManagedPrefixListEntriesCommand).resolves({ Entries: [{ Cidr: '10.20.0.0/16' }, { Cidr: '0.0.0.0/0' }] });
+    dynamo.on(UpdateCommand).resolves({ Attributes: { pk: `group#${GROUP}`, sk: 'state' } });
+
+    // Act
+    const deciding = handler({ request, confirming: false, executionId: 'arn:aws:states:eu-west-2:1:execution:m:pl' });
+
+    // Assess
+    await expect(deciding).rejects.toMatchObject({
+      name: 'ConfigurationError',
+      variable: 'MANAGED_PREFIX_LIST_IDS',
+      message: expect.stringContaining('pl-0000000a contains 0.0.0.0/0'),
+    });
+    expect(ec2.commandCalls(ReplaceRouteCommand)).toHaveLength(0);
+    expect(ec2.commandCalls(GetManagedPrefixListEntriesCommand)[0]?.args[0].input).toMatchObject({
+      PrefixListId: 'pl-0000000a',
     });
   });
 
@@ -535,6 +560,20 @@ describe('route-intake handler', () => {
       InstanceIds: ['i-0abcdef1234567890'],
     });
   });
+
+  it.each(['networkmanager-tgw-vpc-attachment-deleted.json', 'cloudtrail-delete-tgw-vpc-attachment.json'])(
+    'ignores the primary-path signal %s when no primary path is configured, recording nothing',
+    async (file) => {
+      // Act
+      const intake = await handler({ input: sample(file) });
+
+      // Assess
+      expect(intake.trigger.kind).toBe('primary-path');
+      expect(intake.ignored).toMatch(/: no primary path is configured$/);
+      expect(dynamo.calls()).toHaveLength(0);
+      expect(ec2.calls()).toHaveLength(0);
+    },
+  );
 
   it('ignores a replayed event whose id is already recorded', async () => {
     // Prepare

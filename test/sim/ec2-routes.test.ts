@@ -5,6 +5,7 @@ import {
   CreateNetworkInterfaceCommand,
   CreateRouteCommand,
   CreateTransitGatewayCommand,
+  CreateTransitGatewayVpcAttachmentCommand,
   DeleteNetworkInterfaceCommand,
   DeleteRouteCommand,
   DescribeRouteTablesCommand,
@@ -99,6 +100,10 @@ describe('simulated EC2 routes', () => {
     const igw = (await f.ec2.send(new CreateInternetGatewayCommand({}))).InternetGateway!.InternetGatewayId!;
     await f.ec2.send(new AttachInternetGatewayCommand({ InternetGatewayId: igw, VpcId: vpcId }));
     const tgw = (await f.ec2.send(new CreateTransitGatewayCommand({}))).TransitGateway!.TransitGatewayId!;
+    await f.ec2.send(
+      new CreateTransitGatewayVpcAttachmentCommand({ TransitGatewayId: tgw, VpcId: vpcId, SubnetIds: [subnetId] }),
+    );
+    f.sim.clock.advance(f.service.world.networkDelays.transitGatewayAttachment);
     const pl = (
       await f.ec2.send(
         new CreateManagedPrefixListCommand({

@@ -19,7 +19,9 @@ describe('LambdaService timeouts', () => {
     lambda = sim.service<LambdaService>('lambda');
   });
 
-  it('fails a timed-out invocation with Sandbox.Timedout and drops what its handler still sends', async () => {
+  it('fails a timed-out invocation with Sandbox.Timedout and drops what its handler still sends', {
+    timeout: 90_000,
+  }, async () => {
     // Prepare: the handler outlives its 1 s timeout, then writes
     let settled: Promise<unknown> = Promise.resolve();
     lambda.register({

@@ -44,7 +44,7 @@ const endpointInput = (overrides: Partial<CreateResolverEndpointCommandInput> = 
     CreatorRequestId: 'ep-1',
     Name: 'cgw-outbound',
     Direction: 'OUTBOUND',
-    SecurityGroupIds: ['sg-0123456789abcdef0'],
+    SecurityGroupIds: [network.securityGroupId],
     IpAddresses: [
       { SubnetId: network.subnetIds[0], Ip: '10.0.1.10' },
       { SubnetId: network.subnetIds[1], Ip: '10.0.2.10' },
@@ -83,12 +83,21 @@ describe('Route 53 Resolver endpoints in the simulated account', () => {
       Direction: 'OUTBOUND',
       IpAddressCount: 2,
       Status: 'OPERATIONAL',
-      SecurityGroupIds: ['sg-0123456789abcdef0'],
+      SecurityGroupIds: [network.securityGroupId],
     });
     expect(created?.HostVPCId).toBe(network.vpcId);
     expect(fetched.ResolverEndpoint).toEqual(created);
     expect(listed.ResolverEndpoints?.map((e) => e.Id)).toEqual([created?.Id]);
     expect(inbound.ResolverEndpoints).toEqual([]);
+  });
+
+  it('refuses a security group EC2 does not have, as moto does', async () => {
+    // Act
+    const unknown = await failure(client.send(endpointInput({ SecurityGroupIds: ['sg-0fffffffffffffff0'] })));
+
+    // Assess
+    expect(unknown.name).toBe('ResourceNotFoundException');
+    expect(unknown.message).toBe("The security group 'sg-0fffffffffffffff0' does not exist");
   });
 
   it('refuses a repeated CreatorRequestId, a single IP address and an unknown endpoint', async () => {

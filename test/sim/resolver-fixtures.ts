@@ -1,4 +1,4 @@
-import { CreateSubnetCommand, CreateVpcCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { CreateSecurityGroupCommand, CreateSubnetCommand, CreateVpcCommand, EC2Client } from '@aws-sdk/client-ec2';
 import {
   CreateResolverEndpointCommand,
   CreateResolverRuleCommand,
@@ -20,7 +20,12 @@ export function resolverClient(sim: SimServer): Route53ResolverClient {
 export interface Network {
   vpcId: string;
   subnetIds: [string, string];
+  /** A security group of the VPC, as a Resolver endpoint needs one that exists. */
+  securityGroupId: string;
 }
+
+/** The security group createNetwork made for each subnet's VPC, for createOutboundEndpoint. */
+const securityGroupOfSubnet = new Map<string, string>();
 
 /**
  * Creates a real VPC `<prefix>.0.0/16` with subnets `<prefix>.1.0/24` (zone a) and `<prefix>.2.0/24`
@@ -46,7 +51,12 @@ export async function createNetwork(sim: SimServer, prefix = '10.0'): Promise<Ne
       );
       subnetIds.push(subnet.Subnet?.SubnetId as string);
     }
-    return { vpcId, subnetIds: subnetIds as [string, string] };
+    const { GroupId } = await ec2.send(
+      new CreateSecurityGroupCommand({ GroupName: 'resolver', Description: 'Resolver endpoint', VpcId: vpcId }),
+    );
+    const securityGroupId = GroupId as string;
+    for (const id of subnetIds) securityGroupOfSubnet.set(id, securityGroupId);
+    return { vpcId, subnetIds: subnetIds as [string, string], securityGroupId };
   } finally {
     ec2.destroy();
   }
@@ -76,7 +86,8 @@ export async function createOutboundEndpoint(
     new CreateResolverEndpointCommand({
       CreatorRequestId: uniqueRequestId('endpoint'),
       Direction: 'OUTBOUND',
-      SecurityGroupIds: ['sg-0123456789abcdef0'],
+      // The network's own group; a well-formed id for a standalone service that checks no EC2.
+      SecurityGroupIds: [securityGroupOfSubnet.get(subnetIds[0] ?? '') ?? 'sg-0123456789abcdef0'],
       IpAddresses: subnetIds.map((SubnetId) => ({ SubnetId })),
     }),
   );

@@ -23,7 +23,9 @@ describe('SfnService retries on the simulated clock', () => {
     await h.sim.reset();
   });
 
-  it('waits IntervalSeconds x BackoffRate^n of simulated time before each retry, parked meanwhile', async () => {
+  it('waits IntervalSeconds x BackoffRate^n of simulated time before each retry, parked meanwhile', {
+    timeout: 90_000,
+  }, async () => {
     // Prepare
     const calledAt: number[] = [];
     h.lambda.register({

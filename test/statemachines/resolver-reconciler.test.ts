@@ -1,4 +1,8 @@
-import { resolve } from 'node:path';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { deployTemplate } from '../../sim/deploy/deploy.js';
@@ -23,6 +27,7 @@ const failedTasks = (events: HistoryEvent[]) =>
 describe('resolver reconciler state machine (deployed template, simulated account)', () => {
   let sim: SimAccount;
   let world: DrillWorld;
+  let stateTable: string;
 
   beforeAll(async () => {
     sim = await startSim();
@@ -66,6 +71,7 @@ describe('resolver reconciler state machine (deployed template, simulated accoun
       },
     });
     world = new DrillWorld(sim, stack, root);
+    stateTable = stack.physical.StateTable!.split('/').pop()!;
   });
 
   it('retries Apply on RetryableAwsError when throttling outlasts the function, then converges', {
@@ -88,6 +94,39 @@ describe('resolver reconciler state machine (deployed template, simulated accoun
     expect(failedTasks(run.events)).toContain('RetryableAwsError');
     expect(entered(run.events).filter((name) => name === 'Apply')).toHaveLength(1);
     expect(run.output).toMatchObject({ result: 'converged', outcomes: { applied: 4, failed: 0 } });
+  });
+
+  it('plans a rule for each of 1,000 tracked names and 100 static domains stored with npm run resolver-names', {
+    timeout: 120_000,
+  }, async () => {
+    // Prepare: more names than a Lambda environment (4 KB) or a template parameter (4,096 bytes) holds.
+    const names = Array.from({ length: 1000 }, (_, i) => `db-${i}.customer-databases.vendor-db.example`);
+    const domains = Array.from({ length: 100 }, (_, i) => `app-${i}.vendor-applications.example`);
+    for (const [i, name] of names.entries()) sim.dns.setA(name, [`10.200.${Math.floor(i / 250)}.${(i % 250) + 1}`]);
+    const dir = mkdtempSync(join(tmpdir(), 'cgw-names-'));
+    writeFileSync(join(dir, 'names.txt'), `# vendor databases\n${names.join('\n')}\n`);
+    writeFileSync(join(dir, 'domains.txt'), domains.join('\n'));
+    // Asynchronously: the simulated account answers from this very process.
+    const command = await promisify(execFile)(
+      resolve(root, 'node_modules/.bin/tsx'),
+      [
+        'scripts/resolver-names.ts',
+        ...['--table', stateTable, '--group', 'vendor-vpn'],
+        ...['--tracked-names-file', join(dir, 'names.txt'), '--static-domains-file', join(dir, 'domains.txt')],
+      ],
+      { cwd: root, encoding: 'utf8', env: { ...process.env, AWS_ENDPOINT_URL: sim.endpoint } },
+    );
+    rmSync(dir, { recursive: true, force: true });
+
+    // Act
+    const run = await execute(world, { ...MANUAL, dryRun: true });
+
+    // Assess: the template's db.vendor.example and its CNAME target, plus every stored name and domain,
+    // each a rule and an association with the one VPC.
+    expect(command.stderr).toBe('');
+    expect(command.stdout).toContain('stored 1000 tracked names and 100 static domains');
+    expect(run.status).toBe('SUCCEEDED');
+    expect(run.output).toMatchObject({ result: 'dry-run', actionCount: 2 * (2 + 1000 + 100) });
   });
 
   it('keeps a run whose verification read is throttled: unverified, listed, history stored, nothing undone later (promise 6)', {

@@ -89,7 +89,8 @@ describe('route reconciler state machine (deployed template, simulated account)'
       // One report at a time: a run that saw only cgw-b's report would rightly elect cgw-b.
       await settle(sim);
     }
-  });
+    // Two executions and a deploy: a loaded machine takes well over the default 20 s.
+  }, 120_000);
 
   // The SDK's own backoff between its 4 attempts is wall-clock time: a few seconds.
   it('tries an action throttled past the SDK retries again after a Wait, in a second Apply invocation, then applies it', {

@@ -73,7 +73,8 @@ describe('route reconciler when something fails after Apply (promise 6)', () => 
       });
       await settle(sim);
     }
-  });
+    // A deploy and two agent runs: generous, so a loaded machine does not leave a half-run hook behind.
+  }, 120_000);
 
   it('keeps an operator failover whose verification read is throttled: listed, recorded, not undone by the next sweep', {
     timeout: 60_000,

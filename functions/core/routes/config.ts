@@ -1,6 +1,14 @@
 import { checkIpv4Cidr, checkIpv6Cidr, isAwsId } from './cidr.js';
 import { ConfigurationError } from './errors.js';
-import type { EipMode, FailbackMode, RouteConfig, RouteDestination } from './types.js';
+import type {
+  EipMode,
+  FailbackMode,
+  OtherTargetPolicy,
+  PrimaryPath,
+  PrimaryPathKind,
+  RouteConfig,
+  RouteDestination,
+} from './types.js';
 
 // Environment of the route reconciler (lists are comma-separated):
 //   GROUP_NAME                  gateway group (`cgw-autopilot:group` tag value), required
@@ -19,6 +27,8 @@ import type { EipMode, FailbackMode, RouteConfig, RouteDestination } from './typ
 //   MAX_CHANGES_PER_RUN         default 20, at least 1
 //   MAX_ACTIONS_PER_ROUND       default 250: actions one round applies (Step Functions' 256 KB payload)
 //   EIP_ALLOCATION_ID           eipalloc-... to keep on the active gateway; empty = EIP mode off
+//   OTHER_TARGET_ROUTES         hold|replace (default hold): a managed route another target holds is left alone
+//   PRIMARY_PATH_TARGET         tgw-..., vgw-... or pcx-...: preferred target, the gateway group its backup
 export const ROUTE_CONFIG_VARIABLES = [
   'GROUP_NAME',
   'MANAGED_ROUTE_TABLE_IDS',
@@ -36,7 +46,35 @@ export const ROUTE_CONFIG_VARIABLES = [
   'MAX_CHANGES_PER_RUN',
   'MAX_ACTIONS_PER_ROUND',
   'EIP_ALLOCATION_ID',
+  'OTHER_TARGET_ROUTES',
+  'PRIMARY_PATH_TARGET',
 ] as const;
+
+/** The template parameter each variable comes from, so an operator reads the name they set. */
+const PARAMETER_OF: Partial<Record<RouteConfigVariable, string>> = {
+  MANAGED_CIDRS: 'VendorCidrs',
+  MANAGED_IPV6_CIDRS: 'VendorIpv6Cidrs',
+  MANAGED_PREFIX_LIST_IDS: 'VendorPrefixListIds',
+  OTHER_TARGET_ROUTES: 'OtherTargetRoutes',
+  PRIMARY_PATH_TARGET: 'PrimaryPathTarget',
+};
+
+// The vendor VPC's internet gateway owns the default route (the vendor's own Direct Connect guidance says to
+// advertise specific subnets, never 0.0.0.0/0); managing it here would send the whole VPC's internet traffic
+// through a strongSwan instance.
+const DEFAULT_ROUTE_REASON =
+  "is a default route: managing it would send the whole VPC's internet traffic through the gateway; list the vendor's specific CIDRs";
+
+/** True for 0.0.0.0/0 and ::/0 in canonical form (the only /0 CIDRs without host bits). */
+export function isDefaultRoute(cidr: string): boolean {
+  return cidr.endsWith('/0');
+}
+
+/** The error naming a variable and its template parameter. */
+export function configurationError(variable: RouteConfigVariable, message: string): ConfigurationError {
+  const parameter = PARAMETER_OF[variable];
+  return new ConfigurationError(variable, `${message}${parameter ? ` (template parameter ${parameter})` : ''}`);
+}
 
 type RouteConfigVariable = (typeof ROUTE_CONFIG_VARIABLES)[number];
 type Env = Record<string, string | undefined>;
@@ -76,11 +114,15 @@ function destinations(env: Env): RouteDestination[] {
   const ipv4 = list(env, 'MANAGED_CIDRS').map((value): RouteDestination => {
     const check = checkIpv4Cidr(value);
     if ('problem' in check) throw new ConfigurationError('MANAGED_CIDRS', `'${value}' ${check.problem}`);
+    if (isDefaultRoute(check.cidr)) throw configurationError('MANAGED_CIDRS', `'${value}' ${DEFAULT_ROUTE_REASON}`);
     return { kind: 'ipv4-cidr', value: check.cidr };
   });
   const ipv6 = list(env, 'MANAGED_IPV6_CIDRS').map((value): RouteDestination => {
     const check = checkIpv6Cidr(value);
     if ('problem' in check) throw new ConfigurationError('MANAGED_IPV6_CIDRS', `'${value}' ${check.problem}`);
+    if (isDefaultRoute(check.cidr)) {
+      throw configurationError('MANAGED_IPV6_CIDRS', `'${value}' ${DEFAULT_ROUTE_REASON}`);
+    }
     return { kind: 'ipv6-cidr', value: check.cidr };
   });
   const prefixLists = list(env, 'MANAGED_PREFIX_LIST_IDS').map((value): RouteDestination => {
@@ -111,6 +153,31 @@ function eipMode(env: Env): EipMode {
     throw new ConfigurationError('EIP_ALLOCATION_ID', `'${allocationId}' is not an eipalloc- id`);
   }
   return { mode: 'keep-on-active', allocationId };
+}
+
+function otherTargets(env: Env): OtherTargetPolicy {
+  const value = text(env, 'OTHER_TARGET_ROUTES').toLowerCase() || 'hold';
+  if (value === 'hold' || value === 'replace') return value;
+  throw configurationError('OTHER_TARGET_ROUTES', `'${value}' is not hold or replace`);
+}
+
+const PRIMARY_PATH_KINDS: [string, PrimaryPathKind][] = [
+  ['tgw', 'transit-gateway'],
+  ['vgw', 'vpn-gateway'],
+  ['pcx', 'vpc-peering-connection'],
+];
+
+function primaryPath(env: Env): PrimaryPath | null {
+  const id = text(env, 'PRIMARY_PATH_TARGET');
+  if (id === '') return null;
+  const kind = PRIMARY_PATH_KINDS.find(([prefix]) => isAwsId(prefix, id))?.[1];
+  if (kind === undefined) {
+    throw configurationError(
+      'PRIMARY_PATH_TARGET',
+      `'${id}' is not a Transit Gateway (tgw-), virtual private gateway (vgw-) or peering connection (pcx-) id`,
+    );
+  }
+  return { kind, id };
 }
 
 /** Reads and validates the route reconciler's configuration; throws `ConfigurationError` naming the variable. */
@@ -158,5 +225,24 @@ export function parseRouteConfig(env: Env): RouteConfig {
     maxChangesPerRun: wholeNumber(env, 'MAX_CHANGES_PER_RUN', 20, 1),
     maxActionsPerExecution: wholeNumber(env, 'MAX_ACTIONS_PER_ROUND', 250, 1),
     eip: eipMode(env),
+    otherTargets: otherTargets(env),
+    primaryPath: primaryPath(env),
   };
+}
+
+/**
+ * Refuses a managed prefix list that holds a default route (0.0.0.0/0 or ::/0), once its entries have been
+ * read: a ConfigurationError naming MANAGED_PREFIX_LIST_IDS, before any change is planned.
+ */
+export function checkPrefixListEntries(entries: Record<string, string[]> | undefined, config: RouteConfig): void {
+  for (const destination of config.destinations) {
+    if (destination.kind !== 'prefix-list') continue;
+    const defaults = (entries?.[destination.value] ?? []).filter((cidr) => isDefaultRoute(cidr.trim()));
+    if (defaults.length > 0) {
+      throw configurationError(
+        'MANAGED_PREFIX_LIST_IDS',
+        `prefix list ${destination.value} contains ${defaults.join(' and ')}, which ${DEFAULT_ROUTE_REASON}`,
+      );
+    }
+  }
 }

@@ -11,17 +11,30 @@ export {
 } from './agent-report.js';
 export { applyBlastRadius, limitRound } from './blast-radius.js';
 export { type CidrCheck, checkIpv4Cidr, checkIpv6Cidr, isAwsId } from './cidr.js';
-export { parseRouteConfig, ROUTE_CONFIG_VARIABLES } from './config.js';
+export { checkPrefixListEntries, isDefaultRoute, parseRouteConfig, ROUTE_CONFIG_VARIABLES } from './config.js';
 export { ConfigurationError, InvalidInputError } from './errors.js';
 export { assessHealth, assessMember, compareHealthiest, comparePreference, healthyMembers } from './health.js';
 export {
+  classifyPrimaryRoute,
   classifyRoute,
   destinationKey,
+  heldBy,
+  heldRoutes,
   type ManagedRouteSlot,
   managedRouteSlots,
   managedRouteTableIds,
+  nonInstanceTarget,
 } from './managed-routes.js';
+export {
+  assessPrimaryPath,
+  choosePath,
+  describePrimaryPath,
+  gatewayOperation,
+  type PathChoice,
+  type PathRequest,
+  primaryPathSignalIgnored,
+} from './primary-path.js';
 export { type ReconcileRequest, type RouteReconciliation, reconcileRoutes } from './reconcile.js';
 export { identifyAction, planRouteChanges } from './route-plan.js';
 export type * from './types.js';
-export { verifyRoutes } from './verify.js';
+export { verifyRoutes, verifyRoutesOnPrimaryPath } from './verify.js';

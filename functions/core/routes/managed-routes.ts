@@ -1,5 +1,12 @@
 import { checkIpv6Cidr } from './cidr.js';
-import type { ObservedRoute, RouteConfig, RouteDestination, RouteObservation, RouteProblem } from './types.js';
+import type {
+  HeldRoute,
+  ObservedRoute,
+  RouteConfig,
+  RouteDestination,
+  RouteObservation,
+  RouteProblem,
+} from './types.js';
 
 /** Comparison key of a destination: IPv6 in canonical text, prefix lists in lowercase. */
 export function destinationKey(destination: RouteDestination): string {
@@ -41,17 +48,54 @@ export function managedRouteSlots(observation: RouteObservation, config: RouteCo
   });
 }
 
+/** The id of a route's target when it is not an instance or ENI (tgw-, vgw-, igw-, pcx-, nat-...), else null. */
+export function nonInstanceTarget(route: ObservedRoute): string | null {
+  const t = route.target;
+  return t.transitGatewayId ?? t.gatewayId ?? t.vpcPeeringConnectionId ?? t.otherTargetId ?? null;
+}
+
+/**
+ * The target that holds a managed route the reconciler must leave alone, or null: a target that is not an
+ * instance ENI and not the configured primary path, under the `hold` policy (the default).
+ */
+export function heldBy(route: ObservedRoute | undefined, config: RouteConfig): string | null {
+  if (route === undefined || (config.otherTargets ?? 'hold') === 'replace') return null;
+  const target = nonInstanceTarget(route);
+  if (target === null || target === config.primaryPath?.id) return null;
+  return target;
+}
+
+/** Every managed route another target holds, as the report lists them. */
+export function heldRoutes(observation: RouteObservation, config: RouteConfig): HeldRoute[] {
+  return managedRouteSlots(observation, config).flatMap((slot): HeldRoute[] => {
+    const holder = slot.tableObserved ? heldBy(slot.route, config) : null;
+    if (holder === null || slot.route === undefined) return [];
+    return [
+      { routeTableId: slot.routeTableId, destination: slot.destination, heldBy: holder, state: slot.route.state },
+    ];
+  });
+}
+
+/** Why a managed route does not take the chosen primary path, or null when it does. */
+export function classifyPrimaryRoute(route: ObservedRoute | undefined, primaryPathId: string): RouteProblem | null {
+  if (route === undefined) return 'missing';
+  if (nonInstanceTarget(route) !== primaryPathId) return 'off-primary-path';
+  return route.state === 'blackhole' ? 'blackhole' : null;
+}
+
 /** Why a managed route does not point at the active ENI, or null when it already does. */
 export function classifyRoute(
   route: ObservedRoute | undefined,
   activeNetworkInterfaceId: string,
   observation: RouteObservation,
+  primaryPathId?: string,
 ): RouteProblem | null {
   if (route === undefined) return 'missing';
+  if (primaryPathId !== undefined && nonInstanceTarget(route) === primaryPathId) return 'on-primary-path';
   if (route.state === 'blackhole') return 'blackhole';
   const eni = route.target.networkInterfaceId;
   if (eni === undefined) return route.target.instanceId === undefined ? 'other-target' : 'instance-target';
-  if (route.target.gatewayId !== undefined || route.target.transitGatewayId !== undefined) return 'other-target';
+  if (nonInstanceTarget(route) !== null) return 'other-target';
   if (!Object.hasOwn(observation.networkInterfaces, eni)) return 'missing-eni';
   const attachedTo = observation.networkInterfaces[eni];
   // The active ENI is right while attached, even if its instance is still pending (kept through a soft failure).

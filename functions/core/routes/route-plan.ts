@@ -1,11 +1,13 @@
 import { createHash } from 'node:crypto';
 import { InvalidInputError } from './errors.js';
-import { classifyRoute, managedRouteSlots } from './managed-routes.js';
+import { classifyPrimaryRoute, classifyRoute, heldBy, heldRoutes, managedRouteSlots } from './managed-routes.js';
 import type {
   GatewayDecision,
   GatewayMember,
   GatewayTarget,
+  PathDecision,
   PlanAction,
+  PrimaryPathRouteTarget,
   RouteConfig,
   RouteObservation,
   RoutePlan,
@@ -36,13 +38,29 @@ function activeTarget(observation: RouteObservation, decision: GatewayDecision):
 
 function routeActions(observation: RouteObservation, config: RouteConfig, after: GatewayTarget): ActionContent[] {
   return managedRouteSlots(observation, config).flatMap((slot): ActionContent[] => {
-    if (!slot.tableObserved) return [];
-    const problem = classifyRoute(slot.route, after.networkInterfaceId, observation);
+    if (!slot.tableObserved || heldBy(slot.route, config) !== null) return [];
+    const problem = classifyRoute(slot.route, after.networkInterfaceId, observation, config.primaryPath?.id);
     const where = { routeTableId: slot.routeTableId, destination: slot.destination };
     if (problem === null) return [];
     if (slot.route === undefined) return [{ kind: 'create-route', ...where, reason: 'missing', before: null, after }];
     const before = { target: slot.route.target, state: slot.route.state };
     return [{ kind: 'replace-route', ...where, reason: problem, before, after }];
+  });
+}
+
+function primaryPathRouteActions(
+  observation: RouteObservation,
+  config: RouteConfig,
+  after: PrimaryPathRouteTarget,
+): ActionContent[] {
+  return managedRouteSlots(observation, config).flatMap((slot): ActionContent[] => {
+    if (!slot.tableObserved || heldBy(slot.route, config) !== null) return [];
+    const problem = classifyPrimaryRoute(slot.route, after.id);
+    // A route already on the primary path gains nothing from being set to it again, blackhole or not.
+    if (problem === null || problem === 'blackhole') return [];
+    const before = slot.route === undefined ? null : { target: slot.route.target, state: slot.route.state };
+    const where = { routeTableId: slot.routeTableId, destination: slot.destination };
+    return [{ kind: 'route-to-primary-path', ...where, reason: problem, before, after }];
   });
 }
 
@@ -81,21 +99,41 @@ export function planRouteChanges(
   observation: RouteObservation,
   decision: GatewayDecision,
   config: RouteConfig,
+  path?: PathDecision,
 ): RoutePlan {
   const after = activeTarget(observation, decision);
   const member = observation.members.find((candidate) => candidate.instanceId === after?.instanceId);
-  const contents =
+  const gatewayActions =
     after === null || member === undefined
       ? []
+      : [...sourceDestCheckActions(member, after), ...eipActions(observation, config, after)];
+  // With a primary path chosen, the routes take it while the active gateway stays ready as the backup; a primary
+  // path kept only because no gateway can take over gets no new routes (they stay as they were).
+  const primary: PrimaryPathRouteTarget | null =
+    path?.after === 'primary' ? { primaryPath: path.primaryPath.kind, id: path.primaryPath.id } : null;
+  const routes =
+    primary !== null
+      ? path?.health.verdict === 'usable'
+        ? primaryPathRouteActions(observation, config, primary)
+        : []
+      : after === null || member === undefined
+        ? []
+        : routeActions(observation, config, after);
+  const contents =
+    path?.outcome === 'refused'
+      ? []
       : [
-          ...sourceDestCheckActions(member, after),
-          ...routeActions(observation, config, after),
-          ...eipActions(observation, config, after),
+          ...gatewayActions.filter((action) => action.kind === 'disable-source-dest-check'),
+          ...routes,
+          ...gatewayActions.filter((action) => action.kind === 'move-eip'),
         ];
+  const held = heldRoutes(observation, config);
   return {
     group: config.group,
     decision,
     activeNetworkInterfaceId: after?.networkInterfaceId ?? null,
     actions: contents.map((content) => identifyAction(config.group, content)),
+    ...(path ? { path } : {}),
+    ...(held.length > 0 ? { held } : {}),
   };
 }

@@ -48,6 +48,13 @@ export interface RouteConfig {
   maxActionsPerExecution: number;
   /** Elastic IP handling. */
   eip: EipMode;
+  /**
+   * Routes to a managed destination whose target is not an instance ENI (nor the primary path): left alone and
+   * reported (`hold`, the default when absent) or re-pointed like any other route (`replace`).
+   */
+  otherTargets?: OtherTargetPolicy;
+  /** The preferred target of the managed destinations; the gateway group is its backup. Absent = none. */
+  primaryPath?: PrimaryPath | null;
 }
 
 // ---------- observation ----------
@@ -102,6 +109,9 @@ export interface RouteTarget {
   instanceId?: string;
   gatewayId?: string;
   transitGatewayId?: string;
+  vpcPeeringConnectionId?: string;
+  /** Any other non-ENI target (NAT gateway, egress-only internet gateway, local or carrier gateway, core network). */
+  otherTargetId?: string;
 }
 
 /** A route that exists in a route table. */
@@ -114,6 +124,8 @@ export interface ObservedRoute {
 /** An observed route table; a managed destination absent from `routes` is a missing route. */
 export interface ObservedRouteTable {
   routeTableId: string;
+  /** The table's VPC (the primary path's usability is judged per VPC). */
+  vpcId?: string;
   /** The table carries `cgw-autopilot:group = <group>` (managed when `manageTaggedRouteTables`). */
   taggedForGroup: boolean;
   routes: ObservedRoute[];
@@ -143,6 +155,8 @@ export interface GroupRecord {
   /** Since when the preferred member has been continuously healthy (for automatic failback). */
   preferredHealthySince: { instanceId: string; since: string } | null;
   pendingSoftFailure: PendingSoftFailure | null;
+  /** Which path the managed routes take when a primary path is configured; absent before its first decision. */
+  primaryPath?: PrimaryPathRecord | null;
 }
 
 /** Everything the reconciler observed in one pass. */
@@ -159,6 +173,10 @@ export interface RouteObservation {
   /** Where the configured EIP is; null when EIP mode is off or it could not be observed. */
   elasticIp: ObservedElasticIp | null;
   record: GroupRecord;
+  /** The configured primary path as EC2 describes it; absent or null when none is configured. */
+  primaryPath?: ObservedPrimaryPath | null;
+  /** Entries (CIDRs) of each managed prefix list, for the default-route check; absent when not observed. */
+  prefixListEntries?: Record<string, string[]>;
 }
 
 // ---------- health ----------
@@ -237,7 +255,11 @@ export type RouteProblem =
   | 'other-target'
   | 'missing-eni'
   | 'eni-not-on-running-member'
-  | 'not-active-gateway';
+  | 'not-active-gateway'
+  /** The route takes the primary path, but the gateway path is chosen. */
+  | 'on-primary-path'
+  /** The primary path is chosen, but the route takes another target. */
+  | 'off-primary-path';
 
 /** The route target the plan sets: the active gateway's primary ENI. */
 export interface GatewayTarget {
@@ -267,6 +289,17 @@ export interface CreateRouteAction {
   after: GatewayTarget;
 }
 
+/** Point a managed route at the primary path: ReplaceRoute, or CreateRoute when it is missing (`before` null). */
+export interface PrimaryPathRouteAction {
+  kind: 'route-to-primary-path';
+  actionId: string;
+  routeTableId: string;
+  destination: RouteDestination;
+  reason: RouteProblem;
+  before: { target: RouteTarget; state: RouteState } | null;
+  after: PrimaryPathRouteTarget;
+}
+
 /** Turn source/destination check off on the active gateway's ENI. */
 export interface DisableSourceDestCheckAction {
   kind: 'disable-source-dest-check';
@@ -287,7 +320,12 @@ export interface MoveEipAction {
 }
 
 /** One change the plan makes. */
-export type PlanAction = ReplaceRouteAction | CreateRouteAction | DisableSourceDestCheckAction | MoveEipAction;
+export type PlanAction =
+  | ReplaceRouteAction
+  | CreateRouteAction
+  | DisableSourceDestCheckAction
+  | MoveEipAction
+  | PrimaryPathRouteAction;
 
 /** A plan refused by the blast-radius limit. */
 export interface BlockedPlan {
@@ -306,6 +344,10 @@ export interface RoutePlan {
   blocked?: BlockedPlan;
   /** Actions left for the next round of the same execution (the plan was longer than one round takes). */
   deferred?: number;
+  /** With a primary path configured: which path the managed routes take, and why. */
+  path?: PathDecision;
+  /** Managed routes left alone because another target holds them (policy `hold`). */
+  held?: HeldRoute[];
 }
 
 /** A managed route that is not (yet) active and pointing at the active ENI. */
@@ -313,4 +355,78 @@ export interface UnconvergedRoute {
   routeTableId: string;
   destination: RouteDestination;
   problem: RouteProblem | 'route-table-not-observed';
+}
+
+// ---------- mixed paths: a primary path with the gateway group as backup ----------
+
+/** What kind of AWS target the primary path is. */
+export type PrimaryPathKind = 'transit-gateway' | 'vpn-gateway' | 'vpc-peering-connection';
+
+/** The configured primary path: a Transit Gateway, a virtual private gateway (VPN or Direct Connect) or a peering. */
+export interface PrimaryPath {
+  kind: PrimaryPathKind;
+  id: string;
+}
+
+/** What to do with a managed route another target (not an instance ENI, not the primary path) holds. */
+export type OtherTargetPolicy = 'hold' | 'replace';
+
+/** The route target a plan sets on the primary path. */
+export interface PrimaryPathRouteTarget {
+  primaryPath: PrimaryPathKind;
+  id: string;
+}
+
+/**
+ * The primary path as EC2 describes it. `vpcStates` maps each VPC to the state that decides usability there:
+ * the Transit Gateway VPC attachment's state, the VGW attachment's state, or the peering connection's status
+ * code (for both of its VPCs). A VPC absent from the map has no attachment at all.
+ */
+export interface ObservedPrimaryPath {
+  kind: PrimaryPathKind;
+  id: string;
+  /** False when the Transit Gateway, VGW or peering connection itself is not found. */
+  exists: boolean;
+  vpcStates: Record<string, string>;
+}
+
+/** Usable, failed in a way that needs confirmation (a transitional state), or definitively unusable. */
+export type PrimaryPathVerdict = 'usable' | 'soft-failed' | 'dead';
+
+/** The primary path's health in this observation, with the reasons in words. */
+export interface PrimaryPathHealth {
+  verdict: PrimaryPathVerdict;
+  reasons: string[];
+}
+
+/** Which target the managed routes take. */
+export type RoutePath = 'primary' | 'gateway';
+
+/** The group's path state in the state table. */
+export interface PrimaryPathRecord {
+  path: RoutePath;
+  /** Since when the primary path has been continuously usable (for failback), or null. */
+  usableSince: string | null;
+  /** Since when a soft failure of the primary path has been seen (for confirmation), or null. */
+  failingSince: string | null;
+}
+
+/** The choice of path, like the choice of active gateway: outcome, before and after, reason. */
+export interface PathDecision {
+  outcome: 'unchanged' | 'switched' | 'confirm' | 'cooldown' | 'refused';
+  primaryPath: PrimaryPath;
+  before: RoutePath | null;
+  after: RoutePath;
+  reason: string;
+  switchKind?: SwitchKind;
+  health: PrimaryPathHealth;
+}
+
+/** A managed route left alone because a target the reconciler does not manage holds it. */
+export interface HeldRoute {
+  routeTableId: string;
+  destination: RouteDestination;
+  /** The id of the holding target (tgw-..., vgw-..., pcx-..., igw-..., nat-...). */
+  heldBy: string;
+  state: RouteState;
 }

@@ -7,6 +7,8 @@ export const ID_PREFIX = {
   internetGateway: 'igw',
   vpnGateway: 'vgw',
   transitGateway: 'tgw',
+  transitGatewayAttachment: 'tgw-attach',
+  vpcPeeringConnection: 'pcx',
   prefixList: 'pl',
   routeTable: 'rtb',
   routeTableAssociation: 'rtbassoc',
@@ -18,6 +20,7 @@ export const ID_PREFIX = {
   association: 'eipassoc',
   vpcCidrAssociation: 'vpc-cidr-assoc',
   subnetCidrAssociation: 'subnet-cidr-assoc',
+  securityGroup: 'sg',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIX;

@@ -29,7 +29,8 @@ export interface Subnet extends Resource {
 
 export interface GatewayAttachment {
   vpcId: string;
-  state: 'attached';
+  /** Internet gateways are only ever `attached`; a VGW attachment passes through `detaching` to `detached`. */
+  state: 'attaching' | 'attached' | 'detaching' | 'detached';
 }
 
 export interface InternetGateway extends Resource {
@@ -49,6 +50,55 @@ export interface TransitGateway extends Resource {
   description?: string;
   amazonSideAsn: number;
   createdAt: string;
+}
+
+/** TransitGatewayVpcAttachment.state values (EC2 API reference). */
+export type TransitGatewayAttachmentState =
+  | 'initiating'
+  | 'initiatingRequest'
+  | 'pendingAcceptance'
+  | 'rollingBack'
+  | 'pending'
+  | 'available'
+  | 'modifying'
+  | 'deleting'
+  | 'deleted'
+  | 'failed'
+  | 'rejected'
+  | 'rejecting'
+  | 'failing';
+
+export interface TransitGatewayVpcAttachment extends Resource {
+  transitGatewayAttachmentId: string;
+  transitGatewayId: string;
+  vpcId: string;
+  subnetIds: string[];
+  state: TransitGatewayAttachmentState;
+  createdAt: string;
+  /** Simulated ms when it reached `deleted` (kept visible for a while, as EC2 does). */
+  deletedAt?: number;
+}
+
+/** VpcPeeringConnectionStateReason.code values (EC2 API reference). */
+export type PeeringState =
+  | 'initiating-request'
+  | 'pending-acceptance'
+  | 'active'
+  | 'deleted'
+  | 'rejected'
+  | 'failed'
+  | 'expired'
+  | 'provisioning'
+  | 'deleting';
+
+export interface VpcPeeringConnection extends Resource {
+  vpcPeeringConnectionId: string;
+  requesterVpcId: string;
+  accepterVpcId: string;
+  accepterOwnerId: string;
+  state: PeeringState;
+  /** Simulated ms of the last move to `deleted`, `rejected` or `expired` (kept visible for a while). */
+  endedAt?: number;
 }
 
 export interface PrefixList extends Resource {
@@ -71,6 +121,7 @@ export interface Route {
   instanceId?: string;
   networkInterfaceId?: string;
   transitGatewayId?: string;
+  vpcPeeringConnectionId?: string;
   origin: 'CreateRouteTable' | 'CreateRoute';
 }
 
@@ -154,11 +205,15 @@ export class Ec2State {
   internetGateways = new Map<string, InternetGateway>();
   vpnGateways = new Map<string, VpnGateway>();
   transitGateways = new Map<string, TransitGateway>();
+  transitGatewayVpcAttachments = new Map<string, TransitGatewayVpcAttachment>();
+  vpcPeeringConnections = new Map<string, VpcPeeringConnection>();
   prefixLists = new Map<string, PrefixList>();
   routeTables = new Map<string, RouteTable>();
   instances = new Map<string, Instance>();
   networkInterfaces = new Map<string, NetworkInterface>();
   addresses = new Map<string, Address>();
+  /** Security groups: only their existence and VPC are modelled (no rules). */
+  securityGroups = new Map<string, { groupId: string; groupName: string; vpcId: string; description: string }>();
   /** Public IPs handed out so far, for deterministic allocation. */
   publicIpCounter = 0;
 }

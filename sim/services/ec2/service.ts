@@ -11,6 +11,8 @@ import {
   routeTableView,
   subnetView,
   transitGatewayView,
+  transitGatewayVpcAttachmentView,
+  vpcPeeringConnectionView,
   vpcView,
   vpnGatewayView,
 } from './views.js';
@@ -93,6 +95,10 @@ export class Ec2Service implements Ec2QueryService {
       internetGateways: [...s.internetGateways.values()].map((v) => internetGatewayView(world, v)),
       vpnGateways: [...s.vpnGateways.values()].map(vpnGatewayView),
       transitGateways: [...s.transitGateways.values()].map((v) => transitGatewayView(world, v)),
+      transitGatewayVpcAttachments: [...s.transitGatewayVpcAttachments.values()].map((v) =>
+        transitGatewayVpcAttachmentView(world, v),
+      ),
+      vpcPeeringConnections: [...s.vpcPeeringConnections.values()].map((v) => vpcPeeringConnectionView(world, v)),
       prefixLists: [...s.prefixLists.values()].map((v) => ({ ...prefixListView(world, v), entries: v.entries })),
       routeTables: [...s.routeTables.values()].map((v) => routeTableView(world, v)),
       instances: [...s.instances.values()].map((v) => ({
@@ -105,6 +111,7 @@ export class Ec2Service implements Ec2QueryService {
       networkInterfaces: [...s.networkInterfaces.values()].map((v) => networkInterfaceView(world, v)),
       addresses: [...s.addresses.values()].map((v) => addressView(world, v)),
       transitionDelays: { ...world.delays },
+      networkDelays: { ...world.networkDelays },
     };
   }
 

@@ -11,7 +11,9 @@ import {
   type Subnet,
   type Tags,
   type TransitGateway,
+  type TransitGatewayVpcAttachment,
   type Vpc,
+  type VpcPeeringConnection,
   type VpnGateway,
 } from './model.js';
 import type { Ec2World } from './world.js';
@@ -119,6 +121,48 @@ export function transitGatewayView(world: Ec2World, tgw: TransitGateway) {
   };
 }
 
+export function transitGatewayVpcAttachmentView(world: Ec2World, attachment: TransitGatewayVpcAttachment) {
+  return {
+    transitGatewayAttachmentId: attachment.transitGatewayAttachmentId,
+    transitGatewayId: attachment.transitGatewayId,
+    vpcId: attachment.vpcId,
+    vpcOwnerId: world.accountId,
+    state: attachment.state,
+    subnetIds: attachment.subnetIds,
+    creationTime: attachment.createdAt,
+    options: { dnsSupport: 'enable', ipv6Support: 'disable', applianceModeSupport: 'disable' },
+    tagSet: optionalTagSet(attachment.tags),
+  };
+}
+
+const PEERING_MESSAGES: Record<string, string> = {
+  'initiating-request': 'Initiating Request to ',
+  'pending-acceptance': 'Pending Acceptance by ',
+  provisioning: 'Provisioning',
+  active: 'Active',
+  deleting: 'Deleting',
+  deleted: 'Deleted',
+  rejected: 'Rejected',
+};
+
+export function vpcPeeringConnectionView(world: Ec2World, pcx: VpcPeeringConnection) {
+  const vpcInfo = (vpcId: string, ownerId: string) => {
+    const vpc = world.state.vpcs.get(vpcId);
+    return { vpcId, ownerId, region: world.region, ...(vpc ? { cidrBlock: vpc.cidrBlock } : {}) };
+  };
+  const message = PEERING_MESSAGES[pcx.state] ?? pcx.state;
+  return {
+    vpcPeeringConnectionId: pcx.vpcPeeringConnectionId,
+    requesterVpcInfo: vpcInfo(pcx.requesterVpcId, world.accountId),
+    accepterVpcInfo: vpcInfo(pcx.accepterVpcId, pcx.accepterOwnerId),
+    status: {
+      code: pcx.state,
+      message: message.endsWith(' ') ? `${message}${pcx.accepterOwnerId}` : message,
+    },
+    tagSet: optionalTagSet(pcx.tags),
+  };
+}
+
 export function prefixListView(world: Ec2World, list: PrefixList) {
   return {
     prefixListId: list.prefixListId,
@@ -150,6 +194,7 @@ export function routeView(world: Ec2World, route: Route, table: RouteTable) {
     instanceOwnerId: instanceId ? world.accountId : undefined,
     networkInterfaceId: route.networkInterfaceId,
     transitGatewayId: route.transitGatewayId,
+    vpcPeeringConnectionId: route.vpcPeeringConnectionId,
     origin: route.origin,
     state: world.routeState(route, table),
   };

@@ -27,6 +27,28 @@ export interface TransitionDelays {
 /** Roughly what EC2 takes for a small Linux instance; tests advance the sim clock past them. */
 export const DEFAULT_TRANSITION_DELAYS: TransitionDelays = { pending: 10_000, stopping: 30_000, shuttingDown: 30_000 };
 
+/**
+ * Simulated delays of network resources, in simulated ms. AWS documents the states, not their durations; these
+ * are round figures of what Transit Gateway attachments and peering connections are commonly seen to take.
+ */
+export interface NetworkDelays {
+  /** Transit Gateway VPC attachment pending -> available, and deleting -> deleted. */
+  transitGatewayAttachment: number;
+  /** VGW attaching -> attached, and detaching -> detached. */
+  vpnGateway: number;
+  /** Peering connection provisioning -> active, and deleting -> deleted. */
+  peering: number;
+}
+
+export const DEFAULT_NETWORK_DELAYS: NetworkDelays = {
+  transitGatewayAttachment: 60_000,
+  vpnGateway: 10_000,
+  peering: 5_000,
+};
+
+/** How long deleted attachments and ended peering connections stay visible (unclear in AWS's docs: an hour here). */
+export const ENDED_VISIBLE_MS = 60 * 60 * 1000;
+
 /** EC2 keeps terminated instances visible in DescribeInstances for about an hour. */
 const TERMINATED_VISIBLE_MS = 60 * 60 * 1000;
 
@@ -66,6 +88,18 @@ const LOOKUPS = {
     prefix: ID_PREFIX.transitGateway,
     notFound: 'InvalidTransitGatewayID.NotFound',
     noun: 'transitGateway',
+  },
+  transitGatewayAttachment: {
+    map: (s) => s.transitGatewayVpcAttachments,
+    prefix: ID_PREFIX.transitGatewayAttachment,
+    notFound: 'InvalidTransitGatewayAttachmentID.NotFound',
+    noun: 'transitGatewayAttachment',
+  },
+  vpcPeeringConnection: {
+    map: (s) => s.vpcPeeringConnections,
+    prefix: ID_PREFIX.vpcPeeringConnection,
+    notFound: 'InvalidVpcPeeringConnectionID.NotFound',
+    noun: 'vpcPeeringConnection',
   },
   prefixList: {
     map: (s) => s.prefixLists,
@@ -112,7 +146,10 @@ const RESOURCE_TYPES: [LookupKind, string][] = [
   ['subnet', 'subnet'],
   ['internetGateway', 'internet-gateway'],
   ['vpnGateway', 'vpn-gateway'],
+  // Before transit-gateway: `tgw-attach-` ids also start with `tgw-`.
+  ['transitGatewayAttachment', 'transit-gateway-attachment'],
   ['transitGateway', 'transit-gateway'],
+  ['vpcPeeringConnection', 'vpc-peering-connection'],
   ['prefixList', 'prefix-list'],
   ['routeTable', 'route-table'],
   ['instance', 'instance'],
@@ -133,8 +170,15 @@ export class Ec2World {
   accountId = '123456789012';
   region = 'eu-west-2';
   private readonly listeners = new Set<(change: InstanceStateChange) => void>();
+  /** Pending network transitions (attachments, peering), cancelled by reset(). */
+  private readonly timers = new Set<() => void>();
+  /** Simulated time network attachments and peering connections take to change state. */
+  networkDelays: NetworkDelays = { ...DEFAULT_NETWORK_DELAYS };
 
   reset(): void {
+    for (const cancel of this.timers) cancel();
+    this.timers.clear();
+    this.networkDelays = { ...DEFAULT_NETWORK_DELAYS };
     for (const instance of this.state.instances.values()) instance.cancelTransition?.();
     this.state = new Ec2State();
     this.ids.reset();
@@ -201,9 +245,19 @@ export class Ec2World {
     if (route.gatewayId === 'local') return 'active';
     if (route.gatewayId) {
       const gateway = this.state.internetGateways.get(route.gatewayId) ?? this.state.vpnGateways.get(route.gatewayId);
-      return gateway?.attachments.some((a) => a.vpcId === table.vpcId) ? 'active' : 'blackhole';
+      // A VGW carries traffic only while `attached` (detaching and detached leave the route blackhole).
+      return gateway?.attachments.some((a) => a.vpcId === table.vpcId && a.state === 'attached')
+        ? 'active'
+        : 'blackhole';
     }
-    if (route.transitGatewayId) return this.state.transitGateways.has(route.transitGatewayId) ? 'active' : 'blackhole';
+    if (route.transitGatewayId) {
+      return this.transitGatewayReaches(route.transitGatewayId, table.vpcId) ? 'active' : 'blackhole';
+    }
+    if (route.vpcPeeringConnectionId) {
+      const pcx = this.state.vpcPeeringConnections.get(route.vpcPeeringConnectionId);
+      const joins = pcx && (pcx.requesterVpcId === table.vpcId || pcx.accepterVpcId === table.vpcId);
+      return joins && pcx.state === 'active' ? 'active' : 'blackhole';
+    }
     if (route.networkInterfaceId) {
       const eni = this.state.networkInterfaces.get(route.networkInterfaceId);
       const instance = eni?.attachment ? this.state.instances.get(eni.attachment.instanceId) : undefined;
@@ -212,6 +266,33 @@ export class Ec2World {
     if (route.instanceId)
       return this.state.instances.get(route.instanceId)?.state === 'running' ? 'active' : 'blackhole';
     return 'blackhole';
+  }
+
+  /**
+   * Whether a route from this VPC to the Transit Gateway carries traffic: the gateway exists and the VPC has an
+   * attachment to it that is `available` (or `modifying`, which keeps forwarding: inferred, not documented).
+   */
+  transitGatewayReaches(transitGatewayId: string, vpcId: string): boolean {
+    if (!this.state.transitGateways.has(transitGatewayId)) return false;
+    return [...this.state.transitGatewayVpcAttachments.values()].some(
+      (a) =>
+        a.transitGatewayId === transitGatewayId &&
+        a.vpcId === vpcId &&
+        (a.state === 'available' || a.state === 'modifying'),
+    );
+  }
+
+  /** Runs `fire` after `delayMs` of simulated time; cancelled by reset(). */
+  later(delayMs: number, fire: () => void): void {
+    if (delayMs <= 0) {
+      fire();
+      return;
+    }
+    const cancel = this.clock.schedule(this.clock.now() + delayMs, () => {
+      this.timers.delete(cancel);
+      fire();
+    });
+    this.timers.add(cancel);
   }
 
   mainRouteTable(vpcId: string): RouteTable | undefined {
@@ -321,6 +402,16 @@ export class Ec2World {
     for (const [id, instance] of this.state.instances) {
       if (instance.terminatedAt !== undefined && this.clock.now() - instance.terminatedAt > TERMINATED_VISIBLE_MS) {
         this.state.instances.delete(id);
+      }
+    }
+    for (const [id, attachment] of this.state.transitGatewayVpcAttachments) {
+      if (attachment.deletedAt !== undefined && this.clock.now() - attachment.deletedAt > ENDED_VISIBLE_MS) {
+        this.state.transitGatewayVpcAttachments.delete(id);
+      }
+    }
+    for (const [id, pcx] of this.state.vpcPeeringConnections) {
+      if (pcx.endedAt !== undefined && this.clock.now() - pcx.endedAt > ENDED_VISIBLE_MS) {
+        this.state.vpcPeeringConnections.delete(id);
       }
     }
   }

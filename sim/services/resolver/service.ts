@@ -40,6 +40,8 @@ import {
 export interface ResolverServiceOptions {
   /** Whether a VPC exists (AssociateResolverRule); by default any well-formed `vpc-` id does. */
   vpcExists?: (vpcId: string) => boolean;
+  /** Whether an EC2 security group exists; CreateResolverEndpoint refuses one that does not. */
+  securityGroupExists?: (groupId: string) => boolean;
   /** The VPC of a subnet (CreateResolverEndpoint's HostVPCId); by default one derived from the subnet id. */
   subnetVpcId?: (subnetId: string) => string | undefined;
   /**
@@ -192,6 +194,13 @@ export class ResolverService implements JsonService {
     const securityGroupIds = stringList(p, 'SecurityGroupIds');
     const bad = securityGroupIds.find((id) => !/^sg-[0-9a-f]{8,17}$/.test(id));
     if (bad) throw invalidParameter(`The security group '${bad}' does not exist`);
+    // A well-formed id of a group that does not exist: moto answers ResourceNotFoundException (AWS's
+    // answer is not documented; inferred).
+    const unknownGroup = this.options.securityGroupExists
+      ? securityGroupIds.find((id) => !this.options.securityGroupExists?.(id))
+      : undefined;
+    if (unknownGroup)
+      throw new AwsError('ResourceNotFoundException', `The security group '${unknownGroup}' does not exist`);
     const endpointType =
       p.ResolverEndpointType === undefined
         ? 'IPV4'

@@ -163,6 +163,8 @@ export class Execution {
           const key = `${state.name}\u0000${JSON.stringify(input ?? null)}`;
           const pending = this.retries.get(key);
           if (pending && pending.due > this.spec.clock.now()) await this.sleepUntil(pending.due);
+          // A retry still waiting when the execution was stopped is never made.
+          if (this.status !== 'RUNNING') throw new TaskError('States.Runtime', 'the execution has ended');
           this.tasksInFlight++;
           try {
             const output = (await runTask(state, input, {

@@ -1,5 +1,6 @@
 import type { Ec2Action } from '../describe.js';
 import { addressActions } from './addresses.js';
+import { attachmentActions } from './attachments.js';
 import { instanceActions } from './instances.js';
 import { networkActions } from './network.js';
 import { networkInterfaceActions } from './network-interfaces.js';
@@ -14,4 +15,5 @@ export const EC2_ACTIONS: Readonly<Record<string, Ec2Action>> = {
   ...networkInterfaceActions,
   ...addressActions,
   ...tagActions,
+  ...attachmentActions,
 };

@@ -1,7 +1,15 @@
 import { AwsError } from '../../../core/errors.js';
 import { contains, overlaps, parseIpv4Cidr, requireIpv4Cidr, requireIpv6Cidr } from '../cidr.js';
 import { describe, type Ec2Action, ok } from '../describe.js';
-import type { InternetGateway, PrefixList, Subnet, TransitGateway, Vpc, VpnGateway } from '../model.js';
+import type {
+  GatewayAttachment,
+  InternetGateway,
+  PrefixList,
+  Subnet,
+  TransitGateway,
+  Vpc,
+  VpnGateway,
+} from '../model.js';
 import { missing, optBool, optInt, optString, reqString, structList, tagsFor } from '../params.js';
 import {
   internetGatewayView,
@@ -74,6 +82,8 @@ function attachGateway(
   kind: 'internet' | 'vpn',
 ): void {
   world.get('vpc', vpcId);
+  // A detached VGW attachment stays listed until the gateway is attached again.
+  gateway.attachments = gateway.attachments.filter((a) => a.state !== 'detached');
   if (gateway.attachments.length > 0) {
     const id = 'internetGatewayId' in gateway ? gateway.internetGatewayId : gateway.vpnGatewayId;
     throw new AwsError(
@@ -85,7 +95,7 @@ function attachGateway(
     (g) =>
       g !== gateway &&
       'internetGatewayId' in g === (kind === 'internet') &&
-      g.attachments.some((a) => a.vpcId === vpcId),
+      g.attachments.some((a) => a.vpcId === vpcId && a.state !== 'detached'),
   );
   if (taken) {
     throw new AwsError(
@@ -93,7 +103,14 @@ function attachGateway(
       `Network ${vpcId} already has a${kind === 'internet' ? 'n internet' : ' virtual private'} gateway attached`,
     );
   }
-  gateway.attachments.push({ vpcId, state: 'attached' });
+  // An internet gateway is attached at once; a VGW passes through `attaching` (AttachVpnGateway's answer).
+  const attachment: GatewayAttachment = { vpcId, state: kind === 'internet' ? 'attached' : 'attaching' };
+  gateway.attachments.push(attachment);
+  if (kind === 'vpn') {
+    world.later(world.networkDelays.vpnGateway, () => {
+      if (attachment.state === 'attaching') attachment.state = 'attached';
+    });
+  }
 }
 
 export const networkActions: Record<string, Ec2Action> = {
@@ -186,6 +203,32 @@ export const networkActions: Record<string, Ec2Action> = {
     return { subnetSet: items.map((s) => subnetView(world, s)), nextToken };
   },
 
+  /** Security groups exist and belong to a VPC; their rules are not modelled. */
+  CreateSecurityGroup: (world, params) => {
+    const groupName = reqString(params, 'GroupName');
+    const description = reqString(params, 'GroupDescription');
+    const vpcId = reqString(params, 'VpcId');
+    world.get('vpc', vpcId);
+    const duplicate = [...world.state.securityGroups.values()].find(
+      (g) => g.vpcId === vpcId && g.groupName === groupName,
+    );
+    if (duplicate)
+      throw new AwsError(
+        'InvalidGroup.Duplicate',
+        `The security group '${groupName}' already exists for VPC '${vpcId}'`,
+      );
+    const groupId = world.ids.next('securityGroup');
+    world.state.securityGroups.set(groupId, { groupId, groupName, vpcId, description });
+    return { groupId };
+  },
+
+  DeleteSecurityGroup: (world, params) => {
+    const groupId = reqString(params, 'GroupId');
+    if (!world.state.securityGroups.delete(groupId))
+      throw new AwsError('InvalidGroup.NotFound', `The security group '${groupId}' does not exist`);
+    return ok;
+  },
+
   CreateInternetGateway: (world, params) => {
     const igw: InternetGateway = {
       seq: world.ids.seq(),
@@ -240,7 +283,7 @@ export const networkActions: Record<string, Ec2Action> = {
     const vgw = world.get('vpnGateway', reqString(params, 'VpnGatewayId'));
     const vpcId = reqString(params, 'VpcId');
     attachGateway(vgw, vpcId, world, 'vpn');
-    return { attachment: { vpcId, state: 'attached' } };
+    return { attachment: { vpcId, state: 'attaching' } };
   },
 
   DescribeVpnGateways: (world, params) => {

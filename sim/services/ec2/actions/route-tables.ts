@@ -10,11 +10,16 @@ import { localRoutes } from './network.js';
 /** Route tables, their associations, and routes with the targets the product uses. */
 
 const DESTINATIONS = ['DestinationCidrBlock', 'DestinationIpv6CidrBlock', 'DestinationPrefixListId'] as const;
-const TARGETS = ['GatewayId', 'InstanceId', 'NetworkInterfaceId', 'TransitGatewayId'] as const;
+const TARGETS = [
+  'GatewayId',
+  'InstanceId',
+  'NetworkInterfaceId',
+  'TransitGatewayId',
+  'VpcPeeringConnectionId',
+] as const;
 /** Targets EC2 accepts but this simulation does not model: a clear error beats a silent wrong route. */
 const UNMODELLED_TARGETS = [
   'NatGatewayId',
-  'VpcPeeringConnectionId',
   'EgressOnlyInternetGatewayId',
   'LocalGatewayId',
   'CarrierGatewayId',
@@ -91,15 +96,38 @@ function readTarget(world: Ec2World, table: RouteTable, params: Params): Omit<Ro
       // AWS records the instance's primary ENI on an instance route, and shows both.
       return { instanceId: id, networkInterfaceId: primary.networkInterfaceId };
     }
-    case 'TransitGatewayId':
+    case 'TransitGatewayId': {
       world.get('transitGateway', id);
+      // EC2 answers a route to a Transit Gateway the VPC has no attachment to as if the gateway did not exist
+      // (users report InvalidTransitGatewayID.NotFound for it; the documentation does not say).
+      const attached = [...world.state.transitGatewayVpcAttachments.values()].some(
+        (a) => a.transitGatewayId === id && a.vpcId === table.vpcId && !['deleting', 'deleted'].includes(a.state),
+      );
+      if (!attached)
+        throw new AwsError('InvalidTransitGatewayID.NotFound', `The transitGateway ID '${id}' does not exist`);
       return { transitGatewayId: id };
+    }
+    case 'VpcPeeringConnectionId': {
+      const pcx = world.get('vpcPeeringConnection', id);
+      if (pcx.requesterVpcId !== table.vpcId && pcx.accepterVpcId !== table.vpcId) {
+        throw differentNetworks('VPC peering connection', id);
+      }
+      if (['deleting', 'deleted', 'rejected', 'failed', 'expired'].includes(pcx.state)) {
+        throw new AwsError(
+          'InvalidVpcPeeringConnectionID.NotFound',
+          `The vpcPeeringConnection ID '${id}' does not exist`,
+        );
+      }
+      return { vpcPeeringConnectionId: id };
+    }
     case 'GatewayId': {
       if (id === 'local')
         throw new AwsError('InvalidParameterValue', 'Cannot create or replace a route with target local');
       if (id.startsWith('vgw-')) {
         const vgw = world.get('vpnGateway', id);
-        if (!vgw.attachments.some((a) => a.vpcId === table.vpcId)) throw differentNetworks('network gateway', id);
+        if (!vgw.attachments.some((a) => a.vpcId === table.vpcId && a.state === 'attached')) {
+          throw differentNetworks('network gateway', id);
+        }
         return { gatewayId: id };
       }
       const igw = world.state.internetGateways.get(id);
@@ -173,6 +201,7 @@ export const routeTableActions: Record<string, Ec2Action> = {
           }),
         'route.network-interface-id': (t) => t.routes.map((r) => r.networkInterfaceId),
         'route.transit-gateway-id': (t) => t.routes.map((r) => r.transitGatewayId),
+        'route.vpc-peering-connection-id': (t) => t.routes.map((r) => r.vpcPeeringConnectionId),
       },
       page: { min: 5, max: 100 },
     });
