@@ -47,7 +47,7 @@ export function scenarioFiles(dir: string): string[] {
  * Waits until the account is quiet: every event delivered, and every execution finished or
  * parked on a Wait state that only simulated time can end.
  */
-export async function settle(sim: SimServer, timeoutMs = 60_000): Promise<void> {
+export async function settle(sim: SimServer, timeoutMs = 120_000): Promise<void> {
   const events = sim.service<EventsService>('events');
   const sfn = sim.service<SfnService>('states');
   const deadline = Date.now() + timeoutMs;
