@@ -23,8 +23,11 @@ import { buildSite, hookPath, type Site, siteUp, startSite } from './site.js';
 const ROOT = resolve(import.meta.dirname, '..');
 const credentials = { AWS_ACCESS_KEY_ID: 'AKIDSIMULATED', AWS_SECRET_ACCESS_KEY: 'simulated-secret' };
 
-/** The product's parameters in the lab: defaults, except that back-to-back faults need no cooldown. */
-export const LAB_PARAMETERS = { CooldownSeconds: '0' };
+/**
+ * The product's parameters in the lab: the vendor's network (as the drill sets it), and the defaults
+ * except that back-to-back faults need no cooldown.
+ */
+export const LAB_PARAMETERS = { VendorCidrs: '10.200.0.0/16', CooldownSeconds: '0' };
 
 export interface FaultResult {
   name: string;
@@ -665,6 +668,8 @@ export async function runLab(options: LabOptions = {}): Promise<LabResult> {
         executions: 0,
         awsCalls: 0,
         simulatedMs: 0,
+        outputs: [],
+        why: [],
       };
       faultResult.rendered = renderScenario(scenario);
       log(faultResult.rendered);

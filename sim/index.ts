@@ -1,6 +1,11 @@
 import { VendorDnsServer } from './dns/server.js';
+import { controlNetwork } from './network/control.js';
+import { SimNetwork } from './network/network.js';
 import { SimServer } from './server.js';
+import type { Ec2Service } from './services/ec2/service.js';
 import { defaultServices } from './services/index.js';
+import type { LambdaService } from './services/lambda/service.js';
+import type { ResolverService } from './services/resolver/service.js';
 
 export { SimServer } from './server.js';
 
@@ -17,11 +22,20 @@ export interface StartSimOptions {
 /** The simulated account: the AWS endpoint plus the vendor's DNS server, both on loopback. */
 export class SimAccount extends SimServer {
   readonly dns: VendorDnsServer;
+  /** The VPC data plane: VPC resolvers, public DNS, the vendor's TCP services, gateway tunnels. */
+  readonly network: SimNetwork;
 
   constructor(options: StartSimOptions = {}) {
     super({ ...options, services: defaultServices() });
     this.dns = new VendorDnsServer({ ...(options.host ? { host: options.host } : {}), port: options.dnsPort ?? 0 });
     this.addControlRoute('dns', (method, subpath, body) => this.dns.control(method, subpath, body));
+    this.network = new SimNetwork({
+      ec2: () => this.service<Ec2Service>('ec2').world,
+      resolver: () => this.service<ResolverService>('route53resolver'),
+      vendorDns: this.dns,
+    });
+    this.service<LambdaService>('lambda').networkScope = (subnets) => this.network.scopeFor(subnets);
+    this.addControlRoute('network', (method, subpath, body) => controlNetwork(this.network, method, subpath, body));
   }
 
   override async start(): Promise<string> {
@@ -31,12 +45,14 @@ export class SimAccount extends SimServer {
 
   override async stop(): Promise<void> {
     await super.stop();
+    await this.network.stopAll();
     await this.dns.stop();
   }
 
   override async reset(): Promise<void> {
     await super.reset();
     this.dns.reset();
+    await this.network.reset();
   }
 
   override env(): Record<string, string> {

@@ -370,9 +370,10 @@ export class SimServer {
       const path = url.pathname.slice('/_sim/'.length);
       if (method === 'GET' && path === 'state') return ok(this.snapshot());
       if (method === 'POST' && path === 'reset') return ok(await this.reset());
-      if (method === 'GET' && path === 'clock') return ok({ now: this.clock.iso() });
+      if (method === 'GET' && path === 'clock')
+        return ok({ now: this.clock.iso(), followsWallTime: this.clock.followsWallTime });
       if (method === 'POST' && path === 'clock/advance') {
-        this.clock.advance(Number(input?.ms));
+        this.clock.advance(advanceMs(input));
         return ok({ now: this.clock.iso() });
       }
       if (method === 'GET' && path === 'faults') return ok(this.faults.list());
@@ -405,6 +406,18 @@ export class SimServer {
       };
     }
   }
+}
+
+/** The body of POST /_sim/clock/advance: `{"ms": 90000}` or `{"seconds": 90}`. */
+function advanceMs(input: unknown): number {
+  const body = (input ?? {}) as { ms?: unknown; seconds?: unknown };
+  const ms = body.ms !== undefined ? body.ms : typeof body.seconds === 'number' ? body.seconds * 1000 : undefined;
+  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) {
+    throw new Error(
+      'POST /_sim/clock/advance needs a JSON body {"ms": <milliseconds>} or {"seconds": <seconds>}, a non-negative number',
+    );
+  }
+  return ms;
 }
 
 function own(actions: Record<string, ActionHandler>, action: string): ActionHandler | undefined {

@@ -2,6 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { Route53ResolverClient } from '@aws-sdk/client-route53resolver';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
@@ -13,6 +14,7 @@ let resolver: Route53ResolverClient | undefined;
 let documents: DynamoDBDocumentClient | undefined;
 let sns: SNSClient | undefined;
 let events: EventBridgeClient | undefined;
+let sfn: SFNClient | undefined;
 
 export const ec2Client = () => (ec2 ??= new EC2Client({ maxAttempts: 4 }));
 export const resolverClient = () => (resolver ??= new Route53ResolverClient({ maxAttempts: 4 }));
@@ -22,3 +24,4 @@ export const documentClient = () =>
   }));
 export const snsClient = () => (sns ??= new SNSClient({ maxAttempts: 4 }));
 export const eventsClient = () => (events ??= new EventBridgeClient({ maxAttempts: 4 }));
+export const sfnClient = () => (sfn ??= new SFNClient({ maxAttempts: 4 }));

@@ -2,13 +2,43 @@ type Timer = { at: number; seq: number; fire: () => void };
 
 /**
  * Simulated time. Starts at a fixed instant so drills and tests are repeatable; only moves when
- * told to. Timers scheduled on it fire in order as time is advanced.
+ * told to, or, once `followWallTime()` is called, with wall time. Timers scheduled on it fire in
+ * order as time is advanced.
  */
 export class SimClock {
   static readonly EPOCH = Date.parse('2026-01-05T09:00:00.000Z');
   private current: number;
   private timers: Timer[] = [];
   private seq = 0;
+  private follower?: NodeJS.Timeout;
+
+  /** True while the clock follows wall time. */
+  get followsWallTime(): boolean {
+    return this.follower !== undefined;
+  }
+
+  /**
+   * From now on the clock reads wall time: it jumps to the current time, then every `tickMs`
+   * advances by the wall time elapsed, firing due timers (Wait states, schedules, instance
+   * transitions). `advance()` still moves it further ahead. Returns a function that stops following.
+   */
+  followWallTime(tickMs = 100): () => void {
+    this.stopFollowing();
+    if (Date.now() > this.current) this.advance(Date.now() - this.current);
+    let last = Date.now();
+    this.follower = setInterval(() => {
+      const now = Date.now();
+      if (now > last) this.advance(now - last);
+      last = now;
+    }, tickMs);
+    this.follower.unref();
+    return () => this.stopFollowing();
+  }
+
+  stopFollowing(): void {
+    if (this.follower) clearInterval(this.follower);
+    this.follower = undefined;
+  }
 
   constructor(start = SimClock.EPOCH) {
     this.current = start;
@@ -55,7 +85,8 @@ export class SimClock {
     this.current = target;
   }
 
-  reset(start = SimClock.EPOCH): void {
+  /** Back to `start` (the wall time now, for a clock that follows it) with no timers. */
+  reset(start = this.follower ? Date.now() : SimClock.EPOCH): void {
     this.current = start;
     this.timers = [];
   }

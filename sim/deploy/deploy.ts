@@ -10,6 +10,7 @@ import { CreateStateMachineCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { SIM_ACCOUNT_ID, SIM_DEFAULT_REGION } from '../core/service.js';
 import type { SimServer } from '../server.js';
+import type { CloudFormationService } from '../services/cloudformation.js';
 import type { ExecutionEnvironment, LambdaHandler, LambdaService } from '../services/lambda/service.js';
 import { bundledArtifacts, type FunctionArtifact, samBuildArtifacts } from './artifacts.js';
 import { readCfnTemplate } from './cfn-yaml.js';
@@ -287,6 +288,7 @@ export async function deployTemplate(options: LocalDeployOptions): Promise<Deplo
           environment: Object.fromEntries(Object.entries(environment).map(([k, v]) => [k, String(v)])),
           timeoutSec: Number(p.Timeout ?? 3),
           memoryMb: Number(p.MemorySize ?? 128),
+          vpcSubnetIds: ((p.VpcConfig as { SubnetIds?: unknown[] } | undefined)?.SubnetIds ?? []).map(String),
         });
         record(functionName, { Arn: arn });
         stack.entryPoints[logicalId] = artifact.entryPoint;
@@ -387,7 +389,39 @@ export async function deployTemplate(options: LocalDeployOptions): Promise<Deplo
     }
     stack.outputs[name] = resolveValue(output.Value, scope, `${templatePath}: Outputs.${name}`);
   }
+  registerStack(sim, stack, template);
   return stack;
+}
+
+/** SAM's resource types as CloudFormation lists them once the transform has run. */
+const TRANSFORMED_TYPES: Record<string, string> = {
+  'AWS::Serverless::Function': 'AWS::Lambda::Function',
+  'AWS::Serverless::StateMachine': 'AWS::StepFunctions::StateMachine',
+};
+
+/** Makes the stack visible to CloudFormation's DescribeStacks and ListStackResources, where the account serves them. */
+function registerStack(sim: SimServer, stack: DeployedStack, template: Record<string, unknown>): void {
+  const cloudformation = sim.services.get('cloudformation') as CloudFormationService | undefined;
+  if (!cloudformation) return;
+  const declared = (template.Outputs ?? {}) as Record<string, { Description?: unknown }>;
+  const text = (value: unknown) => (Array.isArray(value) ? value.join(',') : String(value));
+  cloudformation.register(
+    {
+      stackName: stack.stackName,
+      parameters: Object.fromEntries(Object.entries(stack.parameters).map(([k, v]) => [k, text(v)])),
+      outputs: Object.entries(stack.outputs).map(([key, value]) => ({
+        key,
+        value: text(value),
+        ...(typeof declared[key]?.Description === 'string' ? { description: declared[key].Description } : {}),
+      })),
+      resources: stack.resources.map((r) => ({
+        logicalId: r.logicalId,
+        physicalId: r.physicalId,
+        type: TRANSFORMED_TYPES[r.type] ?? r.type,
+      })),
+    },
+    sim.clock.iso(),
+  );
 }
 
 type Rule = { RuleCondition?: unknown; Assertions?: { Assert?: unknown; AssertDescription?: string }[] };

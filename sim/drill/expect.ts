@@ -42,6 +42,15 @@ function readPath(value: unknown, path: string): unknown {
   return node;
 }
 
+/** The per-name verdicts of every successful run of the reachability probe, oldest first. */
+export function probeRuns(world: DrillWorld): { name: string; verdict: string }[][] {
+  const lambda = world.sim.service<LambdaService>('lambda');
+  const logicalIds = world.stack.functionLogicalIds;
+  return lambda.invocations
+    .filter((i) => logicalIds[i.functionName] === 'ReachabilityProbeFunction' && 'result' in i.outcome)
+    .map((i) => (i.outcome as { result: { names?: { name: string; verdict: string }[] } }).result.names ?? []);
+}
+
 /** Checks one expectation against the account as it is now, through the AWS APIs. */
 export async function checkExpectation(exp: Expectation, ctx: ExpectationContext): Promise<ExpectationResult> {
   const { world } = ctx;
@@ -254,6 +263,23 @@ export async function checkExpectation(exp: Expectation, ctx: ExpectationContext
       ok: raised === e.raised,
       expected: `alarm ${e.name} ${e.raised ? 'raised' : 'never raised'}`,
       actual: raised ? 'raised' : 'never raised',
+    };
+  }
+  if ('probe' in exp) {
+    const e = exp.probe;
+    const runs = probeRuns(world);
+    const verdicts = runs.map((names) => names.find((n) => n.name === e.name)?.verdict);
+    const last = verdicts.at(-1);
+    const reported = verdicts.filter((v) => v === e.verdict).length;
+    // With `reported`, how many runs gave the verdict; without it, the last run's verdict.
+    const ok = e.reported === undefined ? last === e.verdict : countOk(e.reported, reported);
+    return {
+      ok,
+      expected:
+        e.reported === undefined
+          ? `probe: ${e.name} ${e.verdict} in the last run`
+          : `probe: ${countText(e.reported)} runs saying ${e.name} ${e.verdict}`,
+      actual: `${runs.length} runs, last ${last ?? 'none'}, ${reported} saying ${e.verdict} (${verdicts.join(', ')})`,
     };
   }
   const unmatched = world.sim.service<EventsService>('events').unmatched.length;

@@ -46,6 +46,7 @@ export function renderScenario(result: ScenarioResult, verbose = false): string 
         : '';
       lines.push(`     AWS calls  ${entry.calls.total}${failures}: ${byAction}`);
     }
+    for (const invoked of entry.functions ?? []) lines.push(`     invoked    ${invoked}`);
     for (const change of entry.changes) lines.push(`     change     ${change}`);
     for (const note of entry.notifications) lines.push(`     notified   ${note}`);
   }
@@ -53,6 +54,10 @@ export function renderScenario(result: ScenarioResult, verbose = false): string 
   lines.push('   expectations:');
   for (const e of result.expectations) {
     lines.push(`     ${mark(e.ok)} ${e.expected}${e.ok ? '' : `  (found: ${e.actual})`}`);
+  }
+  if (result.why.length > 0) {
+    lines.push('   why (the last execution of each state machine):');
+    for (const line of result.why) lines.push(`     ${line}`);
   }
   return lines.join('\n');
 }

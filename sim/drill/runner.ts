@@ -9,7 +9,7 @@ import type { EventsService } from '../services/events.js';
 import type { LambdaService } from '../services/lambda/service.js';
 import type { SfnService } from '../services/sfn/service.js';
 import { checkExpectation, type ExpectationResult } from './expect.js';
-import { durationMs, readScenario, type Scenario } from './scenario.js';
+import { durationMs, readScenario, type Scenario, stepWhere } from './scenario.js';
 import { collectTimeline, TimelineCursor, type TimelineEntry } from './timeline.js';
 import { DrillWorld } from './world.js';
 
@@ -25,6 +25,20 @@ export interface ScenarioResult {
   simulatedMs: number;
   /** Set when the scenario could not be played to the end (a step failed). */
   error?: string;
+  /** Every execution of the scenario with its output (or error): the reconcilers' audit records. */
+  outputs: ExecutionOutput[];
+  /** When an expectation failed: how each state machine's last execution ended, and its decision's reason. */
+  why: string[];
+}
+
+/** One execution as it ended. */
+export interface ExecutionOutput {
+  stateMachine: string;
+  name: string;
+  status: string;
+  output?: unknown;
+  error?: string;
+  cause?: string;
 }
 
 export interface DrillOptions {
@@ -44,18 +58,20 @@ export function scenarioFiles(dir: string): string[] {
 }
 
 /**
- * Waits until the account is quiet: every event delivered, and every execution finished or
- * parked on a Wait state that only simulated time can end.
+ * Waits until the account is quiet: every event delivered, every asynchronous function invocation
+ * finished, and every execution finished or parked on a Wait state that only simulated time can end.
  */
 export async function settle(sim: SimServer, timeoutMs = 120_000): Promise<void> {
   const events = sim.service<EventsService>('events');
   const sfn = sim.service<SfnService>('states');
+  const lambda = sim.service<LambdaService>('lambda');
   const deadline = Date.now() + timeoutMs;
   let quietRounds = 0;
   while (quietRounds < 2) {
     if (Date.now() > deadline) throw new Error(`the account did not settle within ${timeoutMs} ms`);
     await events.settled();
-    quietRounds = sfn.isQuiet() ? quietRounds + 1 : 0;
+    await lambda.settled();
+    quietRounds = sfn.isQuiet() && lambda.isQuiet() ? quietRounds + 1 : 0;
     await sleep(quietRounds ? 2 : 5);
   }
 }
@@ -143,6 +159,8 @@ export async function runScenario(scenario: Scenario, options: DrillOptions): Pr
     executions: 0,
     awsCalls: 0,
     simulatedMs: 0,
+    outputs: [],
+    why: [],
   };
   let buildError: unknown;
   if (early) await early.build(early.fill(scenario.topology)).catch((err: unknown) => (buildError = err ?? 'failed'));
@@ -182,12 +200,16 @@ export async function runScenario(scenario: Scenario, options: DrillOptions): Pr
       initialRoutes[name] = RouteTables[0].Routes;
     }
     const since = sim.log.mark();
-    for (const step of scenario.steps) {
+    for (const [index, step] of scenario.steps.entries()) {
       let what: string;
-      if ('advance' in step && scenario.retryTime === 'simulated') {
-        await advanceStepwise(sim, durationMs(step.advance));
-        what = `time advanced ${step.advance} to ${sim.clock.iso()}, timer by timer`;
-      } else what = await world.step(step);
+      try {
+        if ('advance' in step && scenario.retryTime === 'simulated') {
+          await advanceStepwise(sim, durationMs(step.advance));
+          what = `time advanced ${step.advance} to ${sim.clock.iso()}, timer by timer`;
+        } else what = await world.step(step);
+      } catch (err) {
+        throw new Error(`${stepWhere(scenario, index)}: ${err instanceof Error ? err.message : String(err)}`);
+      }
       await settle(sim);
       result.timeline.push(await collectTimeline(world, cursor, what, options.verbose ?? false));
     }
@@ -203,12 +225,48 @@ export async function runScenario(scenario: Scenario, options: DrillOptions): Pr
     result.error = err instanceof Error ? err.message : String(err);
     result.ok = false;
   }
+  result.outputs = await executionOutputs(world).catch(() => []);
+  if (!result.ok) result.why = lastDecisions(result.outputs);
   result.executions = cursor.executionCount;
   result.simulatedMs = sim.clock.now() - startedAt;
   // What the scenario made on another endpoint would still be there for the next one (the product
   // finds its tables, instances and rules by tag): it is removed, best effort.
   if (upstream) await world.cleanup();
   return result;
+}
+
+/** Every execution of the stack's state machines, oldest first, with its output. */
+async function executionOutputs(world: DrillWorld): Promise<ExecutionOutput[]> {
+  const outputs: ExecutionOutput[] = [];
+  for (const [logicalId, arn] of Object.entries(world.stack.physical)) {
+    if (!arn.includes(':stateMachine:')) continue;
+    const { executions } = await world.call('sfn:ListExecutions', { stateMachineArn: arn, maxResults: 1000 });
+    for (const e of [...executions].reverse()) {
+      const d = await world.call('sfn:DescribeExecution', { executionArn: e.executionArn });
+      outputs.push({
+        stateMachine: logicalId,
+        name: d.name,
+        status: d.status,
+        ...(d.output !== undefined ? { output: JSON.parse(d.output) } : {}),
+        ...(d.error ? { error: d.error } : {}),
+        ...(d.cause ? { cause: d.cause } : {}),
+      });
+    }
+  }
+  return outputs;
+}
+
+/** How each state machine's last execution ended, with the decision's reason: why the routes are where they are. */
+function lastDecisions(outputs: ExecutionOutput[]): string[] {
+  const last = new Map<string, ExecutionOutput>();
+  for (const o of outputs) last.set(o.stateMachine, o);
+  return [...last.values()].map((o) => {
+    const out = o.output as { result?: string; decision?: { reason?: string } | null; reason?: string } | undefined;
+    if (o.status !== 'SUCCEEDED')
+      return `${o.stateMachine} ${o.name}: ${o.status} ${o.error ?? ''} ${o.cause ?? ''}`.trimEnd();
+    const reason = out?.decision?.reason ?? out?.reason;
+    return `${o.stateMachine} ${o.name}: ${out?.result ?? 'SUCCEEDED'}${reason ? `: ${reason}` : ''}`;
+  });
 }
 
 export { readScenario };

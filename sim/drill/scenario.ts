@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { basename } from 'node:path';
-import { isMap, isNode, isScalar, LineCounter, parseDocument } from 'yaml';
+import { basename, resolve } from 'node:path';
+import { isMap, isNode, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 
 /** A duration written as `90s`, `5m`, `1h`, `2d` or `250ms`. */
@@ -24,7 +24,16 @@ const topology = z.strictObject({
       z.strictObject({
         name,
         cidr: z.string(),
-        subnets: z.array(z.strictObject({ name, cidr: z.string() })).default([]),
+        ipv6: z.boolean().default(false).describe('an Amazon-provided /56 IPv6 block'),
+        subnets: z
+          .array(
+            z.strictObject({
+              name,
+              cidr: z.string(),
+              ipv6: z.boolean().default(false).describe("the next /64 of the VPC's IPv6 block"),
+            }),
+          )
+          .default([]),
       }),
     )
     .default([]),
@@ -104,6 +113,21 @@ const topology = z.strictObject({
       }),
     )
     .default([]),
+  publicDns: z
+    .array(
+      z.strictObject({
+        name: z.string(),
+        cname: z.string().optional(),
+        a: z.array(z.string()).optional(),
+        ttl: z.number().int().nonnegative().default(60),
+      }),
+    )
+    .default([])
+    .describe('what the internet answers for a name no forward rule covers'),
+  vendorServices: z
+    .array(z.strictObject({ address: z.string(), port: z.number().int().min(1).max(65535) }))
+    .default([])
+    .describe("the vendor's TCP services, reachable while the VPC's path to the vendor is up"),
 });
 
 const faultStep = z.strictObject({
@@ -177,6 +201,20 @@ const step = z.union([
       detailType: z.string().describe('deliver the last event of this detail-type again, same id'),
     }),
   }),
+  z.strictObject({
+    tunnels: z
+      .strictObject({ instance: name, state: z.enum(['up', 'down']), report: z.boolean().default(true) })
+      .describe("the gateway's tunnels go up or down; its agent reports it unless report is false"),
+  }),
+  z.strictObject({
+    vendorPort: z.strictObject({ address: z.string(), port: z.number().int(), open: z.boolean() }),
+  }),
+  z.strictObject({
+    invoke: z.strictObject({
+      function: z.string().describe('logical id in template.yaml'),
+      input: z.record(z.string(), z.unknown()).default({}),
+    }),
+  }),
   z.strictObject({ note: z.string() }),
 ]);
 
@@ -232,6 +270,11 @@ const expectation = z.union([
   z.strictObject({
     alarm: z.strictObject({ name: z.string().describe('logical id in template.yaml'), raised: z.boolean() }),
   }),
+  z.strictObject({
+    probe: z
+      .strictObject({ name: z.string(), verdict: z.string(), reported: count.optional() })
+      .describe("the last probe run's verdict for the name; with reported, how many runs gave that verdict instead"),
+  }),
 ]);
 
 export const scenarioSchema = z.strictObject({
@@ -249,7 +292,16 @@ export const scenarioSchema = z.strictObject({
   expect: z.array(expectation).min(1),
 });
 
-export type Scenario = z.infer<typeof scenarioSchema> & { name: string; file: string };
+export type Scenario = z.infer<typeof scenarioSchema> & {
+  name: string;
+  file: string;
+  /** The line of each step in the file, for messages about a step. */
+  stepLines: number[];
+};
+
+/** The kinds of step and expectation, each the one key of its entry, for messages. */
+const STEP_KINDS = step.options.map((o) => Object.keys(o.shape)[0]!);
+const EXPECTATION_KINDS = expectation.options.map((o) => Object.keys(o.shape)[0]!);
 export type ScenarioStep = z.infer<typeof step>;
 export type Expectation = z.infer<typeof expectation>;
 export type Topology = z.infer<typeof topology>;
@@ -280,9 +332,13 @@ function deepestIssue(issue: z.core.$ZodIssue): { path: PropertyKey[]; message: 
       .sort((a, b) => b.path.length - a.path.length);
     const best = candidates[0];
     if (best && best.path.length > issue.path.length + 1) return best;
+    const where = issue.path[0];
+    const kinds = where === 'steps' ? STEP_KINDS : where === 'expect' ? EXPECTATION_KINDS : undefined;
     return {
       path: issue.path,
-      message: 'not a known kind of entry (see scenarios/README.md for the step and expectation kinds)',
+      message: kinds
+        ? `not a known kind of ${where === 'steps' ? 'step' : 'expectation'} (one of: ${kinds.join(', ')}; see "Writing a scenario" in README.md)`
+        : 'not a known kind of entry (see "Writing a scenario" in README.md)',
     };
   }
   // An unknown key is reported at the key itself, so the line points at the typo, not at its parent.
@@ -321,11 +377,93 @@ export function parseScenario(text: string, file: string): Scenario {
     });
     throw new ScenarioError(messages.join('\n'));
   }
-  return { ...result.data, name: result.data.name ?? basename(file).replace(/\.ya?ml$/, ''), file };
+  const steps = doc.get('steps', true);
+  const lineOf = (node: unknown) => (isNode(node) && node.range ? lineCounter.linePos(node.range[0]).line : 0);
+  const stepLines = isSeq(steps) ? steps.items.map(lineOf) : [];
+  const scenario: Scenario = {
+    ...result.data,
+    name: result.data.name ?? basename(file).replace(/\.ya?ml$/, ''),
+    file,
+    stepLines,
+  };
+  const problems = referenceProblems(scenario);
+  if (problems.length > 0) throw new ScenarioError(problems.slice(0, 5).join('\n'));
+  return scenario;
 }
 
-export function readScenario(path: string): Scenario {
-  return parseScenario(readFileSync(path, 'utf8'), path);
+/** The instance names a step acts on, with the field that names them. */
+function instanceNamesOf(step: ScenarioStep): { field: string; name: string }[] {
+  const names: { field: string; name: string }[] = [];
+  for (const kind of ['terminate', 'stop', 'start', 'impair', 'restore'] as const) {
+    if (kind in step) names.push({ field: kind, name: (step as Record<string, string>)[kind]! });
+  }
+  if ('replaceInstance' in step) names.push({ field: 'replaceInstance.name', name: step.replaceInstance.name });
+  // {{instance.x}} and {{eni.x}} anywhere in the step's values.
+  for (const match of JSON.stringify(step).matchAll(/\{\{\s*(instance|eni)\.([^}\s]+)\s*\}\}/g)) {
+    names.push({ field: `{{${match[1]}.${match[2]}}}`, name: match[2]! });
+  }
+  return names;
+}
+
+/**
+ * Names a step uses that the topology does not have, found before anything runs: each message
+ * names the file, the step's line and the unknown name.
+ */
+function referenceProblems(scenario: Scenario): string[] {
+  const known = new Set(scenario.topology.instances.map((i) => i.name));
+  const problems: string[] = [];
+  scenario.steps.forEach((step, i) => {
+    for (const { field, name } of instanceNamesOf(step)) {
+      if (!known.has(name)) {
+        problems.push(
+          `${scenario.file}:${scenario.stepLines[i] ?? 0}: steps.${i}.${field}: no instance named ${name} in the topology (known: ${[...known].join(', ') || 'none'})`,
+        );
+      }
+    }
+    if ('replaceInstance' in step) known.add(step.replaceInstance.as);
+  });
+  return problems;
+}
+
+/** Reads a JSON file a step refers to (an event sample, an execution input), naming the file and the step on error. */
+export function readStepJson(root: string, relative: string, where: string): unknown {
+  const path = resolve(root, relative);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    throw new ScenarioError(`${where}: ${relative} does not exist (looked for ${path})`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    const message = (err as Error).message;
+    const position = /position (\d+)/.exec(message);
+    const line = position ? text.slice(0, Number(position[1])).split('\n').length : undefined;
+    throw new ScenarioError(`${where}: ${relative}${line ? `:${line}` : ''} is not valid JSON: ${message}`);
+  }
+}
+
+/** Where a step is, for messages: `scenarios/x.yaml:12: steps.3`. */
+export function stepWhere(scenario: Scenario, index: number): string {
+  return `${scenario.file}:${scenario.stepLines[index] ?? 0}: steps.${index}`;
+}
+
+/**
+ * Reads and validates a scenario file. With `root`, the event and input files its steps name are
+ * read too, so a missing or malformed one is reported before anything runs.
+ */
+export function readScenario(path: string, root?: string): Scenario {
+  const scenario = parseScenario(readFileSync(path, 'utf8'), path);
+  if (root) {
+    scenario.steps.forEach((step, i) => {
+      if ('putEvent' in step && step.putEvent.sample)
+        readStepJson(root, step.putEvent.sample, `${stepWhere(scenario, i)}.putEvent.sample`);
+      if ('startExecution' in step && step.startExecution.inputFile)
+        readStepJson(root, step.startExecution.inputFile, `${stepWhere(scenario, i)}.startExecution.inputFile`);
+    });
+  }
+  return scenario;
 }
 
 /** Milliseconds in a duration such as `90s`. */

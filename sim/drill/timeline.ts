@@ -1,6 +1,7 @@
 import type { RequestRecord } from '../core/request-log.js';
 import type { SimServer } from '../server.js';
 import type { EventsService } from '../services/events.js';
+import type { InvocationRecord, LambdaService } from '../services/lambda/service.js';
 import type { SnsService } from '../services/sns.js';
 import type { DrillWorld } from './world.js';
 
@@ -22,6 +23,8 @@ export interface TimelineEntry {
   calls: { total: number; byAction: Record<string, number>; failed: number; throttled: number };
   changes: string[];
   notifications: string[];
+  /** Functions a rule or schedule invoked directly (not through a state machine), with what they said. */
+  functions: string[];
 }
 
 const MUTATING =
@@ -33,6 +36,7 @@ export class TimelineCursor {
   deliveries = 0;
   requests = 0;
   notifications = 0;
+  invocations = 0;
   /** History events already reported, per execution ARN. */
   seenHistory = new Map<string, number>();
 
@@ -50,6 +54,7 @@ export class TimelineCursor {
     this.deliveries = events.deliveries.length;
     this.requests = sim.log.mark();
     this.notifications = sim.service<SnsService>('sns').published.length;
+    this.invocations = sim.service<LambdaService>('lambda').invocations.length;
   }
 }
 
@@ -128,6 +133,13 @@ export async function collectTimeline(
       });
     }
   }
+  const lambda = sim.service<LambdaService>('lambda');
+  const invocations = lambda.invocations.slice(cursor.invocations);
+  cursor.invocations = lambda.invocations.length;
+  const direct = directTargets(world);
+  const functions = invocations
+    .filter((i) => direct.has(i.functionName))
+    .map((i) => describeInvocation(world.stack.functionLogicalIds[i.functionName] ?? i.functionName, i.outcome));
   const byAction: Record<string, number> = {};
   for (const r of requests) byAction[`${r.service}:${r.action}`] = (byAction[`${r.service}:${r.action}`] ?? 0) + 1;
   const changes = requests
@@ -151,7 +163,24 @@ export async function collectTimeline(
     },
     changes,
     notifications: notifications.map((n) => n.subject ?? n.message.slice(0, 80)),
+    functions,
   };
+}
+
+/** Names of the functions that rules and schedules invoke themselves. */
+function directTargets(world: DrillWorld): Set<string> {
+  return new Set(
+    world.stack.rules.filter((r) => r.target.includes(':function:')).map((r) => r.target.split(':').pop()!),
+  );
+}
+
+/** One invocation in a line: the probe's per-name verdicts, or whether it failed. */
+function describeInvocation(logicalId: string, outcome: InvocationRecord['outcome']): string {
+  if ('error' in outcome)
+    return `${logicalId} failed: ${outcome.error.errorType}: ${outcome.error.errorMessage.slice(0, 120)}`;
+  const result = outcome.result as { trigger?: { kind?: string }; names?: { name: string; verdict: string }[] } | null;
+  if (!result?.names) return `${logicalId} ok`;
+  return `${logicalId} (${result.trigger?.kind ?? '?'}): ${result.names.map((n) => `${n.name} ${n.verdict}`).join(', ')}`;
 }
 
 /** `A, B, B, B` becomes `A, B x3`: Map iterations would otherwise flood the line. */

@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import * as dynamodbSdk from '@aws-sdk/client-dynamodb';
 import * as ec2sdk from '@aws-sdk/client-ec2';
 import * as eventsSdk from '@aws-sdk/client-eventbridge';
@@ -11,7 +9,15 @@ import type { SimAccount } from '../index.js';
 import type { Ec2Service } from '../services/ec2/service.js';
 import { ec2ThrottlePolicy } from '../services/ec2/throttle.js';
 import type { BusEvent, EventsService } from '../services/events.js';
-import { durationMs, parseTopology, ScenarioError, type ScenarioStep, type TopologyInput } from './scenario.js';
+import type { LambdaService } from '../services/lambda/service.js';
+import {
+  durationMs,
+  parseTopology,
+  readStepJson,
+  ScenarioError,
+  type ScenarioStep,
+  type TopologyInput,
+} from './scenario.js';
 
 const credentials = { accessKeyId: 'AKIDSIMULATED', secretAccessKey: 'simulated-secret' };
 const SDKS = {
@@ -216,11 +222,20 @@ export class DrillWorld {
     for (const vpc of topology.vpcs) {
       const { Vpc } = await this.call('ec2:CreateVpc', {
         CidrBlock: vpc.cidr,
+        ...(vpc.ipv6 ? { AmazonProvidedIpv6CidrBlock: true } : {}),
         TagSpecifications: nameTag('vpc', vpc.name),
       });
       this.names.vpc[vpc.name] = Vpc.VpcId;
+      const block: string | undefined = Vpc.Ipv6CidrBlockAssociationSet?.[0]?.Ipv6CidrBlock;
+      let ipv6Subnets = 0;
       for (const subnet of vpc.subnets) {
-        const { Subnet } = await this.call('ec2:CreateSubnet', { VpcId: Vpc.VpcId, CidrBlock: subnet.cidr });
+        if (subnet.ipv6 && !block)
+          throw new ScenarioError(`subnet ${vpc.name}.${subnet.name}: ipv6 needs ipv6: true on its VPC`);
+        const { Subnet } = await this.call('ec2:CreateSubnet', {
+          VpcId: Vpc.VpcId,
+          CidrBlock: subnet.cidr,
+          ...(subnet.ipv6 && block ? { Ipv6CidrBlock: nthSubnet64(block, ipv6Subnets++) } : {}),
+        });
         this.names.subnet[`${vpc.name}.${subnet.name}`] = Subnet.SubnetId;
       }
     }
@@ -308,6 +323,12 @@ export class DrillWorld {
       }
     }
     for (const record of topology.dns) this.setDns(record);
+    for (const record of topology.publicDns) {
+      if (record.cname) this.sim.network.publicZone.setCname(record.name, record.cname, record.ttl);
+      if (record.a) this.sim.network.publicZone.setA(record.name, record.a, record.ttl);
+    }
+    for (const service of topology.vendorServices)
+      await this.sim.network.addVendorService(service.address, service.port);
   }
 
   /** Transit Gateways with their VPC attachments, VGWs and peering connections, ready before any route names them. */
@@ -396,7 +417,7 @@ export class DrillWorld {
     if ('startExecution' in step) {
       const spec = step.startExecution;
       const input = spec.inputFile
-        ? JSON.parse(readFileSync(resolve(this.root, spec.inputFile), 'utf8'))
+        ? readStepJson(this.root, spec.inputFile, 'startExecution.inputFile')
         : (spec.input ?? {});
       const { executionArn } = await this.call('sfn:StartExecution', {
         stateMachineArn: this.stateMachineArn(spec.stateMachine),
@@ -426,7 +447,54 @@ export class DrillWorld {
       events.publish(structuredClone(last));
       return `EventBridge delivered ${last.source} / ${last['detail-type']} again (same id ${last.id})`;
     }
+    if ('tunnels' in step) return this.setTunnels(step.tunnels.instance, step.tunnels.state, step.tunnels.report);
+    if ('vendorPort' in step) {
+      const { address, port, open } = step.vendorPort;
+      this.sim.network.setVendorPort(address, port, open);
+      return `vendor port ${address}:${port} ${open ? 'open' : 'closed'}`;
+    }
+    if ('invoke' in step) {
+      const arn = this.stack.physical[step.invoke.function];
+      if (!arn?.includes(':function:'))
+        throw new ScenarioError(`template.yaml has no function ${step.invoke.function}`);
+      const result = await this.sim.service<LambdaService>('lambda').invoke(arn, this.fill(step.invoke.input));
+      if (result.functionError)
+        throw new ScenarioError(`${step.invoke.function} failed: ${JSON.stringify(result.payload)}`);
+      return `operator invoked ${step.invoke.function}`;
+    }
     return `note: ${step.note}`;
+  }
+
+  /** The tunnels of a gateway go up or down, and its agent reports it as it would on the updown hook. */
+  private async setTunnels(name: string, state: 'up' | 'down', report: boolean): Promise<string> {
+    const instanceId = this.ref('instance', name);
+    this.sim.network.setTunnels(instanceId, state === 'up');
+    if (!report) return `tunnels of ${name} ${state} (not reported)`;
+    const { Reservations } = await this.call('ec2:DescribeInstances', { InstanceIds: [instanceId] });
+    const tags = (Reservations[0].Instances[0].Tags ?? []) as { Key: string; Value: string }[];
+    const group = tags.find((t) => t.Key === 'cgw-autopilot:group')?.Value;
+    if (!group) throw new ScenarioError(`tunnels: ${name} has no cgw-autopilot:group tag, so no agent would report`);
+    await this.call('events:PutEvents', {
+      Entries: [
+        {
+          Source: 'cgw-autopilot.agent',
+          DetailType: 'Gateway Tunnel State',
+          Detail: JSON.stringify({
+            group,
+            instanceId,
+            tunnels: [
+              { name: 'tunnel1', status: state },
+              { name: 'tunnel2', status: state },
+            ],
+            bgp: state,
+            reportedAt: this.sim.clock.iso(),
+            reason: 'updown',
+          }),
+          Time: new Date(this.sim.clock.now()),
+        },
+      ],
+    });
+    return `tunnels of ${name} ${state}; its agent reported it`;
   }
 
   private ec2(): Ec2Service {
@@ -536,9 +604,7 @@ export class DrillWorld {
     set: Record<string, unknown>;
   }): Promise<string> {
     if (!spec.sample === !spec.event) throw new ScenarioError('putEvent needs exactly one of sample or event');
-    const base = spec.sample
-      ? JSON.parse(readFileSync(resolve(this.root, spec.sample), 'utf8'))
-      : structuredClone(spec.event);
+    const base = spec.sample ? readStepJson(this.root, spec.sample, 'putEvent.sample') : structuredClone(spec.event);
     const event = this.fill(base) as Record<string, unknown>;
     event.time = this.sim.clock.iso().replace(/\.\d{3}Z$/, 'Z');
     for (const [path, value] of Object.entries(this.fill(spec.set))) setPath(event, path, value);
@@ -614,6 +680,23 @@ export class DrillWorld {
     }
     return id;
   }
+}
+
+/** The n-th /64 of an IPv6 /56 block (AWS assigns subnets /64s of the VPC's /56). */
+function nthSubnet64(block: string, n: number): string {
+  if (n > 255) throw new ScenarioError('a VPC has at most 256 IPv6 /64 subnets');
+  const [address] = block.split('/');
+  const [head, tail = ''] = address!.split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const groups = [...left, ...Array(8 - left.length - right.length).fill('0'), ...right].map((g) =>
+    Number.parseInt(g, 16),
+  );
+  groups[3] = (groups[3]! & 0xff00) | n;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.toString(16))
+    .join(':')}::/64`;
 }
 
 function nameTag(resourceType: string, name: string) {

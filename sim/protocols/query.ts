@@ -69,6 +69,12 @@ export function escapeXml(text: string): string {
 export function toXml(value: unknown, itemName: string): string {
   if (value === undefined || value === null) return '';
   if (value instanceof Date) return value.toISOString();
+  // awsQuery maps (SNS attributes): <entry><key>..</key><value>..</value></entry> per pair.
+  if (value instanceof Map) {
+    return [...value]
+      .map(([k, v]) => `<entry><key>${escapeXml(String(k))}</key><value>${toXml(v, itemName)}</value></entry>`)
+      .join('');
+  }
   if (Array.isArray(value)) return value.map((v) => `<${itemName}>${toXml(v, itemName)}</${itemName}>`).join('');
   if (typeof value === 'object') {
     return Object.entries(value)

@@ -119,6 +119,10 @@ export class EventsService implements JsonService {
       return { FailedEntryCount: failed, Entries: results };
     },
 
+    ListEventBuses: (_params: unknown, ctx: RequestContext) => ({
+      // Only the default bus exists in the simulated account (known difference).
+      EventBuses: [{ Name: 'default', Arn: `arn:aws:events:${ctx.region}:${ctx.accountId}:event-bus/default` }],
+    }),
     PutRule: (
       params: {
         Name?: string;

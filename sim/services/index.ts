@@ -1,4 +1,5 @@
 import type { SimService } from '../core/service.js';
+import { CloudFormationService } from './cloudformation.js';
 import { DynamoDbService } from './dynamodb.js';
 import { Ec2Service } from './ec2/index.js';
 import { EventsService } from './events.js';
@@ -50,5 +51,5 @@ export function defaultServices(): SimService[] {
     securityGroupExists: (groupId) => ec2.world.state.securityGroups.has(groupId),
     subnetVpcId: (subnetId) => ec2.world.state.subnets.get(subnetId)?.vpcId,
   });
-  return [new DynamoDbService(), ec2, sns, events, resolver, lambda, sfn];
+  return [new DynamoDbService(), ec2, sns, events, resolver, lambda, sfn, new CloudFormationService()];
 }

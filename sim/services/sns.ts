@@ -11,9 +11,13 @@ export interface PublishedMessage {
   at: string;
 }
 
+const PROTOCOLS = ['http', 'https', 'email', 'email-json', 'sms', 'sqs', 'application', 'lambda', 'firehose'];
 const TOPIC_ARN = /^arn:aws:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/;
 
-/** SNS Publish, accepted and recorded so tests and drills can assert on notifications. */
+/**
+ * SNS topics, subscriptions and Publish: messages are recorded so tests and drills can assert on
+ * notifications; subscriptions are recorded and never delivered to (known difference).
+ */
 export class SnsService implements AwsQueryService {
   readonly name = 'sns';
   readonly protocol = 'query';
@@ -31,6 +35,51 @@ export class SnsService implements AwsQueryService {
       const arn = `arn:aws:sns:${ctx.region}:${ctx.accountId}:${params.Name}`;
       this.topics.add(arn);
       return { TopicArn: arn };
+    },
+    ListTopics: () => ({ Topics: [...this.topics].sort().map((TopicArn) => ({ TopicArn })) }),
+    GetTopicAttributes: (params: { TopicArn?: string }, ctx: RequestContext) => {
+      const topicArn = this.topic(params.TopicArn);
+      const subs = [...this.subscriptions.values()].filter((s) => s.topicArn === topicArn);
+      return {
+        Attributes: new Map([
+          ['TopicArn', topicArn],
+          ['Owner', ctx.accountId],
+          ['DisplayName', ''],
+          ['SubscriptionsConfirmed', String(subs.filter((s) => s.confirmed).length)],
+          ['SubscriptionsPending', String(subs.filter((s) => !s.confirmed).length)],
+          ['SubscriptionsDeleted', '0'],
+        ]),
+      };
+    },
+    Subscribe: (params: { TopicArn?: string; Protocol?: string; Endpoint?: string }) => {
+      const topicArn = this.topic(params.TopicArn);
+      const protocol = params.Protocol ?? '';
+      if (!PROTOCOLS.includes(protocol)) throw new AwsError('InvalidParameter', 'Invalid parameter: Protocol');
+      if (!params.Endpoint) throw new AwsError('InvalidParameter', 'Invalid parameter: Endpoint');
+      const arn = `${topicArn}:${randomUUID()}`;
+      // Email and HTTP(S) endpoints must confirm first: AWS answers "pending confirmation" for them.
+      const confirmed = !['email', 'email-json', 'http', 'https'].includes(protocol);
+      this.subscriptions.set(arn, { topicArn, protocol, endpoint: params.Endpoint, confirmed });
+      return { SubscriptionArn: confirmed ? arn : 'pending confirmation' };
+    },
+    ListSubscriptionsByTopic: (params: { TopicArn?: string }, ctx: RequestContext) => {
+      const topicArn = this.topic(params.TopicArn);
+      return {
+        Subscriptions: [...this.subscriptions]
+          .filter(([, s]) => s.topicArn === topicArn)
+          .map(([arn, s]) => ({
+            SubscriptionArn: s.confirmed ? arn : 'PendingConfirmation',
+            Owner: ctx.accountId,
+            Protocol: s.protocol,
+            Endpoint: s.endpoint,
+            TopicArn: topicArn,
+          })),
+      };
+    },
+    Unsubscribe: (params: { SubscriptionArn?: string }) => {
+      if (!params.SubscriptionArn || !this.subscriptions.delete(params.SubscriptionArn))
+        throw new AwsError('NotFound', 'Subscription does not exist', 404);
+      return {};
     },
     Publish: (
       params: {
@@ -71,12 +120,22 @@ export class SnsService implements AwsQueryService {
     },
   };
 
+  /** Subscriptions by ARN; recorded, never delivered to (known difference). */
+  subscriptions = new Map<string, { topicArn: string; protocol: string; endpoint: string; confirmed: boolean }>();
+
   /** A message delivered to a topic by another service (an EventBridge target), not through Publish. */
   record(topicArn: string, message: string, clockIso = new Date().toISOString()): void {
     this.published.push({ messageId: randomUUID(), topicArn, message, attributes: {}, at: clockIso });
   }
 
+  private topic(arn: string | undefined): string {
+    if (!arn || !TOPIC_ARN.test(arn)) throw new AwsError('InvalidParameter', 'Invalid parameter: TopicArn');
+    if (!this.topics.has(arn)) throw new AwsError('NotFound', 'Topic does not exist', 404);
+    return arn;
+  }
+
   reset(): void {
+    this.subscriptions.clear();
     this.published = [];
     this.topics.clear();
   }

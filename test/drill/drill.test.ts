@@ -205,7 +205,7 @@ describe('parseScenario', () => {
     const error = parseFailure(() => parseScenario(text, 'inline.yaml'));
 
     // Assess
-    expect(error.message).toMatch(/^inline\.yaml:4: steps\.1: not a known kind of entry/);
+    expect(error.message).toMatch(/^inline\.yaml:4: steps\.1: not a known kind of step \(one of: putEvent, /);
   });
 
   it('reports YAML syntax errors and duplicate keys with their line', () => {

@@ -1,15 +1,19 @@
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readScenario, runScenario, scenarioFiles } from '../../sim/drill/runner.js';
+import { readScenario, runScenario } from '../../sim/drill/runner.js';
+import { shippedScenarioFiles } from '../../sim/drill/select.js';
 import { type SimAccount, startSim } from '../../sim/index.js';
 
 const root = resolve(import.meta.dirname, '../..');
 /** One scenario, deploy and DNS timeouts included, must finish well within this (wall clock). */
 const SCENARIO_TIMEOUT_MS = 90_000;
 
-/** Plays every scenarios/<prefix>*.yaml on one simulated account and requires every expectation to hold. */
+/**
+ * Plays every shipped scenario (scenarios/shipped.txt) named <prefix>* on one simulated account and
+ * requires every expectation to hold; a user's own scenario in scenarios/ is not part of the suite.
+ */
 export function describeScenarios(prefix: string, title: string, atLeast: number): void {
-  const files = scenarioFiles(resolve(root, 'scenarios')).filter((f) =>
+  const files = shippedScenarioFiles(resolve(root, 'scenarios')).filter((f) =>
     new RegExp(`[/\\\\]${prefix}[^/\\\\]+\\.ya?ml$`).test(f),
   );
 

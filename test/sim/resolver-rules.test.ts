@@ -38,6 +38,29 @@ beforeEach(async () => {
 });
 
 describe('Route 53 Resolver rules in the simulated account', () => {
+  it('lists the built-in Internet Resolver rule first, gets it, and refuses to change it', async () => {
+    // Act
+    const listed = await client.send(new ListResolverRulesCommand({}));
+    const got = await client.send(
+      new GetResolverRuleCommand({ ResolverRuleId: 'rslvr-autodefined-rr-internet-resolver' }),
+    );
+    const deleted = await failure(
+      client.send(new DeleteResolverRuleCommand({ ResolverRuleId: 'rslvr-autodefined-rr-internet-resolver' })),
+    );
+
+    // Assess
+    expect(listed.ResolverRules?.[0]).toMatchObject({
+      Id: 'rslvr-autodefined-rr-internet-resolver',
+      Name: 'Internet Resolver',
+      DomainName: '.',
+      RuleType: 'RECURSIVE',
+      OwnerId: 'Route 53 Resolver',
+      Status: 'COMPLETE',
+    });
+    expect(got.ResolverRule).toEqual(listed.ResolverRules?.[0]);
+    expect(deleted.name).toBe('InvalidRequestException');
+  });
+
   it('creates a FORWARD rule with AWS-shaped ids, ARN, defaults and a fully qualified domain name', async () => {
     // Act
     const rule = await createForwardRule(client, endpointId, 'db.vendor.example', { Name: 'vendor-db' });
@@ -90,7 +113,9 @@ describe('Route 53 Resolver rules in the simulated account', () => {
 
     // Act
     const error = await failure(createForwardRule(client, endpointId, 'one.example', { CreatorRequestId: 'fixed-id' }));
-    const listed = await client.send(new ListResolverRulesCommand({}));
+    const listed = await client.send(
+      new ListResolverRulesCommand({ Filters: [{ Name: 'Type', Values: ['FORWARD'] }] }),
+    );
 
     // Assess
     expect(error.name).toBe('ResourceExistsException');
@@ -223,20 +248,23 @@ describe('ListResolverRules', () => {
     for await (const page of paginateListResolverRules({ client, pageSize: 5 }, {}))
       pages.push(page.ResolverRules ?? []);
 
-    // Assess
-    expect(pages.map((p) => p.length)).toEqual([5, 5, 5, 5, 3]);
-    expect(pages.flat().map((r) => r.Id)).toEqual(created);
+    // Assess: the built-in Internet Resolver rule first, then the 23 in creation order.
+    expect(pages.map((p) => p.length)).toEqual([5, 5, 5, 5, 4]);
+    expect(pages.flat().map((r) => r.Id)).toEqual(['rslvr-autodefined-rr-internet-resolver', ...created]);
   });
 
   it('neither skips nor repeats rules when one is deleted between pages', async () => {
     // Prepare
     const ids: string[] = [];
     for (let i = 0; i < 6; i++) ids.push((await createForwardRule(client, endpointId, `p${i}.example`)).Id as string);
-    const first = await client.send(new ListResolverRulesCommand({ MaxResults: 3 }));
+    const forward = { Filters: [{ Name: 'Type', Values: ['FORWARD'] }] };
+    const first = await client.send(new ListResolverRulesCommand({ ...forward, MaxResults: 3 }));
     await client.send(new DeleteResolverRuleCommand({ ResolverRuleId: ids[1] }));
 
     // Act
-    const second = await client.send(new ListResolverRulesCommand({ MaxResults: 3, NextToken: first.NextToken }));
+    const second = await client.send(
+      new ListResolverRulesCommand({ ...forward, MaxResults: 3, NextToken: first.NextToken }),
+    );
 
     // Assess
     expect(first.ResolverRules?.map((r) => r.Id)).toEqual(ids.slice(0, 3));

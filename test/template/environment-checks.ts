@@ -13,6 +13,7 @@ const LONGEST_REF: Record<string, number> = {
   'AWS::DynamoDB::Table': 255,
   'AWS::SNS::Topic': 'arn:aws-us-gov:sns:us-gov-west-1:123456789012:'.length + 256,
   'AWS::SQS::Queue': 'https://sqs.us-gov-west-1.amazonaws.com/123456789012/'.length + 80,
+  'AWS::Serverless::StateMachine': 'arn:aws-us-gov:states:us-gov-west-1:123456789012:stateMachine:'.length + 80,
 };
 const PSEUDO: Record<string, number> = {
   'AWS::Region': 'us-gov-west-1'.length,

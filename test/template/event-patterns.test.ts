@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parseProbeTrigger } from '../../functions/core/reachability/index.js';
 import { parseTrigger } from '../../functions/core/triggers.js';
 import { readCfnTemplate } from '../../sim/deploy/cfn-yaml.js';
 import { evaluateCondition, type ResolveScope, resolveValue } from '../../sim/deploy/intrinsics.js';
@@ -75,9 +76,10 @@ describe('sample events against the rules of template.yaml', () => {
   });
 
   it.each(Object.entries(catalog.events).filter(([, rulesMatched]) => rulesMatched.length > 0))(
-    '%s is a valid trigger for the reconcilers',
-    (file) => {
-      expect(() => parseTrigger(sample(file))).not.toThrow();
+    '%s is a valid trigger for the reconcilers or the probe',
+    (file, rulesMatched) => {
+      const probeOnly = rulesMatched.every((rule) => rule.startsWith('ReachabilityProbeFunction.'));
+      expect(() => (probeOnly ? parseProbeTrigger : parseTrigger)(sample(file))).not.toThrow();
     },
   );
 

@@ -1,3 +1,5 @@
+import type { SecurityGroup } from './actions/security-groups.js';
+
 /** The simulated EC2 world: plain records, one map per resource kind, in creation order. */
 
 export type Tags = Map<string, string>;
@@ -212,8 +214,7 @@ export class Ec2State {
   instances = new Map<string, Instance>();
   networkInterfaces = new Map<string, NetworkInterface>();
   addresses = new Map<string, Address>();
-  /** Security groups: only their existence and VPC are modelled (no rules). */
-  securityGroups = new Map<string, { groupId: string; groupName: string; vpcId: string; description: string }>();
+  securityGroups = new Map<string, SecurityGroup>();
   /** Public IPs handed out so far, for deterministic allocation. */
   publicIpCounter = 0;
 }

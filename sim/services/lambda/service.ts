@@ -11,6 +11,7 @@ import {
   SIM_ACCOUNT_ID,
   SIM_DEFAULT_REGION,
 } from '../../core/service.js';
+import { type NetworkScope, runWithNetwork } from '../../network/intercept.js';
 import { runWithClock } from './clock.js';
 import { invocationContext, runtimeVariables } from './context.js';
 import { runWithEnv } from './env.js';
@@ -64,6 +65,8 @@ export interface FunctionSpec {
   timeoutSec?: number;
   /** Lambda's default is 128 MB; only reported to the handler. */
   memoryMb?: number;
+  /** VpcConfig.SubnetIds: the function's connections then travel the simulated VPC network. */
+  vpcSubnetIds?: string[];
 }
 
 export type InvocationType = 'RequestResponse' | 'Event' | 'DryRun';
@@ -92,13 +95,16 @@ export interface InvocationRecord {
   outcome: { result: unknown } | { error: FunctionErrorPayload };
   /** Simulated time the invocation started, and its wall-clock duration. */
   startedAt: string;
+  /** performance.now() when the invocation started (wall clock, comparable with the request log). */
+  startedAtWall: number;
   durationMs: number;
   /** What the function wrote to stdout/stderr: its log stream. */
   logs: string[];
 }
 
-interface RegisteredFunction extends Required<Omit<FunctionSpec, 'environment' | 'acquire'>> {
+interface RegisteredFunction extends Required<Omit<FunctionSpec, 'environment' | 'acquire' | 'vpcSubnetIds'>> {
   acquire?: FunctionSpec['acquire'];
+  vpcSubnetIds: string[];
   arn: string;
   environment: Record<string, string>;
 }
@@ -119,11 +125,15 @@ export class LambdaService implements RestJsonService {
   /** Metrics the functions emitted in embedded metric format, as CloudWatch would extract them. */
   readonly metrics: EmbeddedMetric[] = [];
   private readonly functions = new Map<string, RegisteredFunction>();
+  /** Asynchronous (Event) invocations still running. */
+  private readonly queued = new Set<Promise<unknown>>();
   /** Invocations past their timeout: whatever they still send is dropped. */
   private readonly timedOut = new Set<string>();
   private clock = new SimClock();
   /** In the simulated account, "AWS" is the sim's endpoint: the runtime points the SDK at it. */
   private endpoint?: string;
+  /** The simulated VPC network a function in these subnets runs in (set by the account that has one). */
+  networkScope?: (subnetIds: string[]) => Promise<NetworkScope | undefined>;
 
   readonly routes = [
     {
@@ -154,6 +164,34 @@ export class LambdaService implements RestJsonService {
         };
       },
     },
+    {
+      method: 'GET',
+      pattern: /^\/2015-03-31\/functions\/([^/]+)\/configuration$/,
+      action: 'GetFunctionConfiguration',
+      handle: (match: RegExpExecArray, query: URLSearchParams) => {
+        const qualifier = query.get('Qualifier');
+        const name = decodeURIComponent(match[1] ?? '') + (qualifier ? `:${qualifier}` : '');
+        return { body: this.configuration(this.resolve(name)) };
+      },
+    },
+    {
+      method: 'GET',
+      pattern: /^\/2015-03-31\/functions\/?$/,
+      action: 'ListFunctions',
+      handle: (_match: RegExpExecArray, query: URLSearchParams) => {
+        // Pages of MaxItems (Lambda's default and maximum is 50), continued with the Marker it returns.
+        const max = Math.min(Math.max(Number(query.get('MaxItems') ?? 50) || 50, 1), 50);
+        const all = [...this.functions.values()].sort((a, b) => a.name.localeCompare(b.name));
+        const start = Number(query.get('Marker') ?? 0) || 0;
+        const page = all.slice(start, start + max);
+        return {
+          body: {
+            Functions: page.map((f) => this.configuration(f)),
+            ...(start + max < all.length ? { NextMarker: String(start + max) } : {}),
+          },
+        };
+      },
+    },
   ];
 
   attach(server: AttachedServer): void {
@@ -172,6 +210,7 @@ export class LambdaService implements RestJsonService {
       environment: { ...spec.environment },
       timeoutSec: spec.timeoutSec ?? 3,
       memoryMb: spec.memoryMb ?? 128,
+      vpcSubnetIds: [...(spec.vpcSubnetIds ?? [])],
       arn,
     });
     return arn;
@@ -189,13 +228,24 @@ export class LambdaService implements RestJsonService {
     const run = this.run(fn, nameOrArn, payload, requestId, invocationType);
     if (invocationType === 'Event') {
       // Lambda queues the event and answers at once; the invocation's outcome only shows in the record.
-      void run;
+      this.queued.add(run);
+      void run.finally(() => this.queued.delete(run));
       return { requestId, statusCode: 202, executedVersion: '$LATEST', payload: null };
     }
     const outcome = await run;
     return 'error' in outcome
       ? { requestId, statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled', payload: outcome.error }
       : { requestId, statusCode: 200, executedVersion: '$LATEST', payload: outcome.result };
+  }
+
+  /** Whether no asynchronous invocation is running. */
+  isQuiet(): boolean {
+    return this.queued.size === 0;
+  }
+
+  /** Resolves once every asynchronous invocation started so far has finished. */
+  async settled(): Promise<void> {
+    while (this.queued.size > 0) await Promise.allSettled([...this.queued]);
   }
 
   /** True for a request sent by an invocation that has timed out (Lambda would have stopped it). */
@@ -229,6 +279,29 @@ export class LambdaService implements RestJsonService {
           ok: 'result' in outcome,
         }),
       ),
+    };
+  }
+
+  /**
+   * A function's configuration as GetFunctionConfiguration and ListFunctions describe it. The handler
+   * runs in-process, so Handler, CodeSha256 and CodeSize describe no real artifact (known difference).
+   */
+  private configuration(fn: RegisteredFunction): Record<string, unknown> {
+    return {
+      FunctionName: fn.name,
+      FunctionArn: fn.arn,
+      Runtime: 'nodejs22.x',
+      Role: `arn:aws:iam::${SIM_ACCOUNT_ID}:role/${fn.name}-role`,
+      Handler: 'index.handler',
+      CodeSize: 0,
+      Timeout: fn.timeoutSec,
+      MemorySize: fn.memoryMb,
+      Version: '$LATEST',
+      PackageType: 'Zip',
+      Architectures: ['arm64'],
+      State: 'Active',
+      LastUpdateStatus: 'Successful',
+      Environment: { Variables: { ...fn.environment } },
     };
   }
 
@@ -275,16 +348,20 @@ export class LambdaService implements RestJsonService {
       ...fn.environment,
     };
     const logs: string[] = [];
-    const scoped = <T>(work: () => Promise<T>) =>
+    const scoped = <T>(work: () => Promise<T>, scope: Parameters<typeof runWithNetwork>[0] | undefined) =>
       invocationStore.run(requestId, () =>
-        runWithLogCapture(logs, () => runWithClock(this.clock, () => runWithEnv(variables, work))),
+        runWithLogCapture(logs, () =>
+          runWithClock(this.clock, () => runWithEnv(variables, () => (scope ? runWithNetwork(scope, work) : work()))),
+        ),
       );
     let timer: NodeJS.Timeout | undefined;
     let environment: ExecutionEnvironment | undefined;
     let outcome: InvocationRecord['outcome'];
     try {
+      const scope =
+        fn.vpcSubnetIds.length > 0 && this.networkScope ? await this.networkScope(fn.vpcSubnetIds) : undefined;
       // The Init phase of a new environment (or none, for an idle one) comes before the timeout starts.
-      environment = fn.acquire ? await scoped(() => fn.acquire!()) : undefined;
+      environment = fn.acquire ? await scoped(() => fn.acquire!(), scope) : undefined;
       const handler = environment?.handler ?? fn.handler;
       const timedOut = new Promise<never>((_, reject) => {
         timer = setTimeout(() => {
@@ -292,7 +369,10 @@ export class LambdaService implements RestJsonService {
           reject(new LambdaTimeout(requestId, fn.timeoutSec));
         }, fn.timeoutSec * 1000);
       });
-      const result = await Promise.race([scoped(() => handler(event, invocationContext(contextInput))), timedOut]);
+      const result = await Promise.race([
+        scoped(() => handler(event, invocationContext(contextInput)), scope),
+        timedOut,
+      ]);
       // What the caller receives is the JSON of the result; undefined becomes null.
       outcome = { result: JSON.parse(JSON.stringify(result ?? null)) };
     } catch (err) {
@@ -308,6 +388,7 @@ export class LambdaService implements RestJsonService {
       payload,
       outcome,
       startedAt,
+      startedAtWall: started,
       durationMs: performance.now() - started,
       logs,
     });

@@ -56,7 +56,7 @@ export function paginate<T extends { seq: number }>(
     );
   }
   const sorted = [...items].sort((a, b) => a.seq - b.seq);
-  const from = params.NextToken === undefined ? 0 : decodeToken(params.NextToken, list);
+  const from = params.NextToken === undefined ? Number.NEGATIVE_INFINITY : decodeToken(params.NextToken, list);
   const rest = sorted.filter((item) => item.seq >= from);
   const page = rest.slice(0, maxResults);
   const next = rest[maxResults];

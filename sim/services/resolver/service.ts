@@ -97,7 +97,7 @@ export class ResolverService implements JsonService {
     DeleteResolverEndpoint: (p: Params, ctx: Ctx) => ({ ResolverEndpoint: this.deleteEndpoint(p, this.seen(ctx)) }),
     CreateResolverRule: (p: Params, ctx: Ctx) => ({ ResolverRule: this.createRule(p, this.seen(ctx), false) }),
     GetResolverRule: (p: Params, ctx: Ctx) => ({
-      ResolverRule: copyRule(this.rule(requiredString(p, 'ResolverRuleId', 64), this.seen(ctx)).item),
+      ResolverRule: copyRule(this.rule(requiredString(p, 'ResolverRuleId', 64), this.seen(ctx), true).item),
     }),
     ListResolverRules: (p: Params, ctx: Ctx) => this.listRules(p, this.seen(ctx)),
     UpdateResolverRule: (p: Params, ctx: Ctx) => ({ ResolverRule: this.updateRule(p, this.seen(ctx)) }),
@@ -169,6 +169,11 @@ export class ResolverService implements JsonService {
       return stored ? { ...stored.item } : created;
     }
     throw new Error(`no control route ${method} /_sim/route53resolver/${subpath}`);
+  }
+
+  /** The VPC an endpoint's network interfaces are in (the path its forwarded queries take), or undefined. */
+  endpointVpcId(endpointId: string): string | undefined {
+    return this.endpoints.get(endpointId)?.item.HostVPCId;
   }
 
   /** The rules a VPC's DNS queries are matched against: COMPLETE associations in a region. */
@@ -409,7 +414,15 @@ export class ResolverService implements JsonService {
     return config;
   }
 
-  private rule(id: string, ctx: Ctx): Stored<ResolverRule> {
+  private rule(id: string, ctx: Ctx, readOnly = false): Stored<ResolverRule> {
+    if (id === INTERNET_RESOLVER_RULE_ID) {
+      if (readOnly) return internetResolverRule(ctx.region);
+      // Inferred: AWS refuses changes to autodefined rules; the exact code and text are not documented.
+      throw new AwsError(
+        'InvalidRequestException',
+        `Resolver rule ${id} is an autodefined rule and cannot be changed.`,
+      );
+    }
     const stored = this.rules.get(id);
     if (!stored || stored.region !== ctx.region) {
       throw new AwsError('ResourceNotFoundException', `Resolver rule with ID '${id}' does not exist.`);
@@ -418,7 +431,8 @@ export class ResolverService implements JsonService {
   }
 
   private listRules(p: Params, ctx: Ctx): unknown {
-    const matching = applyFilters(this.inRegion(this.rules, ctx), p.Filters, {
+    const all = [internetResolverRule(ctx.region), ...this.inRegion(this.rules, ctx)];
+    const matching = applyFilters(all, p.Filters, {
       CreatorRequestId: (r, v) => r.item.CreatorRequestId === v,
       // The API reference asks for the fully qualified name here (`example.com.`); without the dot nothing matches.
       DomainName: (r, v) => sameDomain(r.item.DomainName, v),
@@ -609,6 +623,37 @@ export class ResolverService implements JsonService {
   private inRegion<T extends { region: string }>(map: Map<string, T>, ctx: Ctx): T[] {
     return [...map.values()].filter((s) => s.region === ctx.region);
   }
+}
+
+/** The id of the rule Route 53 Resolver defines in every region for recursive resolution of everything else. */
+export const INTERNET_RESOLVER_RULE_ID = 'rslvr-autodefined-rr-internet-resolver';
+
+/**
+ * The built-in "Internet Resolver" rule that ListResolverRules always lists first. Its fields (an
+ * ARN without account, domain ".", type RECURSIVE, owner "Route 53 Resolver") are as the AWS CLI
+ * shows it in users' reports, inferred: the API reference does not list it. It cannot be changed,
+ * deleted or associated here (the update, delete and associate paths find no such stored rule).
+ */
+function internetResolverRule(region: string): Stored<ResolverRule> {
+  return {
+    seq: -1,
+    region,
+    tags: new Map(),
+    item: {
+      Id: INTERNET_RESOLVER_RULE_ID,
+      CreatorRequestId: '',
+      Arn: `arn:aws:route53resolver:${region}::autodefined-rule/${INTERNET_RESOLVER_RULE_ID}`,
+      DomainName: '.',
+      Status: 'COMPLETE',
+      StatusMessage: '',
+      RuleType: 'RECURSIVE',
+      Name: 'Internet Resolver',
+      OwnerId: 'Route 53 Resolver',
+      ShareStatus: 'NOT_SHARED',
+      CreationTime: '2019-11-01T00:00:00.000Z',
+      ModificationTime: '2019-11-01T00:00:00.000Z',
+    },
+  };
 }
 
 function copyRule(rule: ResolverRule): ResolverRule {

@@ -5,6 +5,7 @@ import { instanceActions } from './instances.js';
 import { networkActions } from './network.js';
 import { networkInterfaceActions } from './network-interfaces.js';
 import { routeTableActions } from './route-tables.js';
+import { securityGroupActions } from './security-groups.js';
 import { tagActions } from './tags.js';
 
 /** Every EC2 action the simulation serves, by its API name. */
@@ -15,5 +16,6 @@ export const EC2_ACTIONS: Readonly<Record<string, Ec2Action>> = {
   ...networkInterfaceActions,
   ...addressActions,
   ...tagActions,
+  ...securityGroupActions,
   ...attachmentActions,
 };

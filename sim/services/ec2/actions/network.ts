@@ -203,32 +203,6 @@ export const networkActions: Record<string, Ec2Action> = {
     return { subnetSet: items.map((s) => subnetView(world, s)), nextToken };
   },
 
-  /** Security groups exist and belong to a VPC; their rules are not modelled. */
-  CreateSecurityGroup: (world, params) => {
-    const groupName = reqString(params, 'GroupName');
-    const description = reqString(params, 'GroupDescription');
-    const vpcId = reqString(params, 'VpcId');
-    world.get('vpc', vpcId);
-    const duplicate = [...world.state.securityGroups.values()].find(
-      (g) => g.vpcId === vpcId && g.groupName === groupName,
-    );
-    if (duplicate)
-      throw new AwsError(
-        'InvalidGroup.Duplicate',
-        `The security group '${groupName}' already exists for VPC '${vpcId}'`,
-      );
-    const groupId = world.ids.next('securityGroup');
-    world.state.securityGroups.set(groupId, { groupId, groupName, vpcId, description });
-    return { groupId };
-  },
-
-  DeleteSecurityGroup: (world, params) => {
-    const groupId = reqString(params, 'GroupId');
-    if (!world.state.securityGroups.delete(groupId))
-      throw new AwsError('InvalidGroup.NotFound', `The security group '${groupId}' does not exist`);
-    return ok;
-  },
-
   CreateInternetGateway: (world, params) => {
     const igw: InternetGateway = {
       seq: world.ids.seq(),

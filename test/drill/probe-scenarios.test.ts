@@ -1,0 +1,3 @@
+import { describeScenarios } from './scenario-suite.js';
+
+describeScenarios('probe-', 'reachability probe drill scenarios', 4);
