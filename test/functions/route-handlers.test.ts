@@ -100,13 +100,13 @@ describe('route-apply handler', () => {
     dynamo.on(UpdateCommand).resolves({});
   });
 
-  it('confirms and renews the lease right before each write', async () => {
+  it('confirms and renews the lease right before its writes', async () => {
     // Prepare
     const replace = actionOf(failoverPlan().plan.actions, 'replace-route');
     ec2.on(ReplaceRouteCommand).resolves({});
 
     // Act
-    await handler({ action: replace, executionId: RUN });
+    const out = await handler({ actions: [replace], executionId: RUN });
 
     // Assess
     const fence = dynamo.commandCalls(UpdateCommand)[0]?.args[0].input;
@@ -116,21 +116,72 @@ describe('route-apply handler', () => {
       ExpressionAttributeValues: { ':owner': RUN },
     });
     expect(ec2.commandCalls(ReplaceRouteCommand)).toHaveLength(1);
+    expect(out).toEqual({
+      outcomes: [{ actionId: replace.actionId, status: 'applied', detail: 'applied' }],
+      pending: [],
+      attempt: 1,
+      retryInSeconds: 0,
+    });
   });
 
-  it('writes nothing and throws LeaseLostError, a name the ASL does not retry, once another run took the lease', async () => {
+  it('applies 100 actions in one invocation, at most 40 writes at once, each batch after a successful renewal', async () => {
+    // Prepare
+    const replace = actionOf(failoverPlan().plan.actions, 'replace-route');
+    const actions = Array.from({ length: 100 }, (_, i) => ({
+      ...replace,
+      actionId: `replace-${i}`,
+      routeTableId: `rtb-${String(i).padStart(8, '0')}`,
+    }));
+    let inFlight = 0;
+    let most = 0;
+    const order: string[] = [];
+    dynamo.on(UpdateCommand).callsFake(async () => {
+      order.push('renew');
+      return {};
+    });
+    ec2.on(ReplaceRouteCommand).callsFake(async () => {
+      order.push('write');
+      most = Math.max(most, ++inFlight);
+      await new Promise((done) => setTimeout(done, 5));
+      inFlight--;
+      return {};
+    });
+
+    // Act
+    const out = await handler({ actions, executionId: RUN });
+
+    // Assess
+    expect(out.outcomes.map((o) => o.status)).toEqual(Array(100).fill('applied'));
+    expect(most).toBe(40);
+    // Three batches (40, 40, 20): three renewals, the first before any write, each later one
+    // made while the batch before it was written.
+    expect(order.filter((o) => o === 'renew')).toHaveLength(3);
+    expect(order[0]).toBe('renew');
+    expect(order.indexOf('renew', 1)).toBeLessThan(40 + 2);
+  });
+
+  it('writes nothing and reports every action failed with LeaseLostError, a name the ASL does not retry, once another run took the lease', async () => {
     // Prepare
     const replace = actionOf(failoverPlan().plan.actions, 'replace-route');
     dynamo.on(UpdateCommand).rejects(conditionFailed());
     ec2.on(ReplaceRouteCommand).resolves({});
 
     // Act
-    const applying = handler({ action: replace, executionId: RUN });
+    const out = await handler({ actions: [replace], executionId: RUN });
 
     // Assess
-    await expect(applying).rejects.toMatchObject({ name: 'LeaseLostError' });
+    expect(out.outcomes).toEqual([
+      {
+        actionId: replace.actionId,
+        status: 'failed',
+        error: 'LeaseLostError',
+        cause: expect.stringContaining('taken by another execution'),
+      },
+    ]);
+    expect(out.pending).toEqual([]);
     expect(ec2.commandCalls(ReplaceRouteCommand)).toHaveLength(0);
-    expect(retriedBy(asl.States.Apply.ItemProcessor.States.ApplyAction)).not.toContain('LeaseLostError');
+    expect(retriedBy(asl.States.Apply)).not.toContain('LeaseLostError');
+    expect(retriedBy(asl.States.ApplyAgain)).not.toContain('LeaseLostError');
   });
 
   it('replaces the route when CreateRoute finds it already there', async () => {
@@ -143,10 +194,10 @@ describe('route-apply handler', () => {
     ec2.on(ReplaceRouteCommand).resolves({});
 
     // Act
-    const outcome = await handler({ action: create, executionId: RUN });
+    const { outcomes } = await handler({ actions: [create], executionId: RUN });
 
     // Assess
-    expect(outcome).toEqual({ actionId: create.actionId, status: 'applied', detail: 'applied-as-replace' });
+    expect(outcomes).toEqual([{ actionId: create.actionId, status: 'applied', detail: 'applied-as-replace' }]);
     expect(ec2.commandCalls(ReplaceRouteCommand)[0]?.args[0].input).toEqual(
       ec2.commandCalls(CreateRouteCommand)[0]?.args[0].input,
     );
@@ -167,10 +218,10 @@ describe('route-apply handler', () => {
     ec2.on(CreateRouteCommand).resolves({ Return: true });
 
     // Act
-    const outcome = await handler({ action: replace, executionId: RUN });
+    const { outcomes } = await handler({ actions: [replace], executionId: RUN });
 
     // Assess
-    expect(outcome).toEqual({ actionId: replace.actionId, status: 'applied', detail: 'applied-as-create' });
+    expect(outcomes).toEqual([{ actionId: replace.actionId, status: 'applied', detail: 'applied-as-create' }]);
     expect(ec2.commandCalls(CreateRouteCommand)[0]?.args[0].input).toEqual({
       RouteTableId: replace.routeTableId,
       DestinationCidrBlock: '10.10.0.0/16',
@@ -178,21 +229,29 @@ describe('route-apply handler', () => {
     });
   });
 
-  it('throws RetryableAwsError, a name the ASL retries, when throttling outlasts the SDK retries', async () => {
+  it('returns the action pending, for the ASL to wait and call again, when throttling outlasts the SDK retries; fails it at the last attempt', async () => {
     // Prepare
     const replace = actionOf(failoverPlan().plan.actions, 'replace-route');
     ec2.on(ReplaceRouteCommand).rejects(ec2Error('RequestLimitExceeded', 'Request limit exceeded.', 503));
 
     // Act
-    const applying = handler({ action: replace, executionId: RUN });
+    const first = await handler({ actions: [replace], executionId: RUN });
+    const last = await handler({ actions: [replace], outcomes: [], attempt: 10, executionId: RUN });
 
     // Assess
-    await expect(applying).rejects.toMatchObject({ name: 'RetryableAwsError' });
-    expect(retriedBy(asl.States.Apply.ItemProcessor.States.ApplyAction)).toContain('RetryableAwsError');
+    expect(first).toMatchObject({ outcomes: [], pending: [replace], attempt: 1 });
+    expect(first.retryInSeconds).toBeGreaterThanOrEqual(1);
+    expect(first.retryInSeconds).toBeLessThanOrEqual(2);
+    expect(asl.States.ApplyPending.Choices[0]).toMatchObject({ Variable: '$.apply.pending[0]', Next: 'WaitToRetry' });
+    expect(asl.States.WaitToRetry).toMatchObject({ SecondsPath: '$.apply.retryInSeconds', Next: 'ApplyAgain' });
+    expect(last).toMatchObject({
+      outcomes: [{ actionId: replace.actionId, status: 'failed', error: 'RetryableAwsError' }],
+      pending: [],
+    });
     expect(ec2.commandCalls(CreateRouteCommand)).toHaveLength(0);
   });
 
-  it('throws ActionFailedError, a name the ASL does not retry, when the target ENI is gone', async () => {
+  it('reports ActionFailedError, a name the ASL does not retry, when the target ENI is gone', async () => {
     // Prepare
     const replace = actionOf(failoverPlan().plan.actions, 'replace-route');
     ec2
@@ -200,14 +259,28 @@ describe('route-apply handler', () => {
       .rejects(ec2Error('InvalidNetworkInterfaceID.NotFound', "The networkInterface ID 'eni-b' does not exist"));
 
     // Act
-    const applying = handler({ action: replace, executionId: RUN });
+    const out = await handler({ actions: [replace], executionId: RUN });
 
     // Assess
-    await expect(applying).rejects.toMatchObject({
-      name: 'ActionFailedError',
-      message: expect.stringContaining('InvalidNetworkInterfaceID.NotFound'),
-    });
-    expect(retriedBy(asl.States.Apply.ItemProcessor.States.ApplyAction)).not.toContain('ActionFailedError');
+    expect(out.outcomes).toEqual([
+      {
+        actionId: replace.actionId,
+        status: 'failed',
+        error: 'ActionFailedError',
+        cause: expect.stringContaining('InvalidNetworkInterfaceID.NotFound'),
+      },
+    ]);
+    expect(out.pending).toEqual([]);
+    expect(retriedBy(asl.States.Apply)).not.toContain('ActionFailedError');
+  });
+
+  it('refuses an input without actions, naming the field, and writes nothing', async () => {
+    // Act
+    const applying = handler({ executionId: RUN } as never);
+
+    // Assess
+    await expect(applying).rejects.toMatchObject({ name: 'InvalidInputError', field: 'actions' });
+    expect(dynamo.commandCalls(UpdateCommand)).toHaveLength(0);
   });
 
   it('moves the Elastic IP with AllowReassociation, so it leaves the old gateway in the same call', async () => {
@@ -225,10 +298,10 @@ describe('route-apply handler', () => {
     ec2.on(AssociateAddressCommand).resolves({ AssociationId: 'eipassoc-0b1b2c3d' });
 
     // Act
-    const outcome = await handler({ action: move, executionId: RUN });
+    const { outcomes } = await handler({ actions: [move], executionId: RUN });
 
     // Assess
-    expect(outcome).toMatchObject({ actionId: move.actionId, status: 'applied' });
+    expect(outcomes).toMatchObject([{ actionId: move.actionId, status: 'applied' }]);
     expect(ec2.commandCalls(AssociateAddressCommand).map((c) => c.args[0].input)).toEqual([
       { AllocationId: 'eipalloc-0a1b2c3d', NetworkInterfaceId: 'eni-b', AllowReassociation: true },
     ]);

@@ -5,7 +5,14 @@ import { pathToFileURL } from 'node:url';
 import type { ExecutionEnvironments, LambdaHandler, LambdaService } from '../../services/lambda/service.js';
 import { bundledArtifacts, type FunctionArtifact, samBuildArtifacts } from '../artifacts.js';
 import { DeployError, resolveValue } from '../intrinsics.js';
-import { mergeGlobals, physicalName, type ResourceDeployment, rejectUnknown, withoutEvents } from '../stack.js';
+import {
+  type DeployedStack,
+  mergeGlobals,
+  physicalName,
+  type ResourceDeployment,
+  rejectUnknown,
+  withoutEvents,
+} from '../stack.js';
 import { createEventSources } from './event-sources.js';
 
 /** Properties of a function the local deploy reads, or knowingly accepts without simulating. */
@@ -92,7 +99,10 @@ export async function deployFunction({
     {}) as Record<string, unknown>;
   const arn = lambda.register({
     name: functionName,
-    handler: artifactEnvironments(artifact),
+    handler: artifactEnvironments(stack, artifact, options.coldStartMs?.[logicalId] ?? 0, () => {
+      stack.environments[logicalId] = (stack.environments[logicalId] ?? 0) + 1;
+      stack.coldStarts.push({ logicalId, at: performance.now() });
+    }),
     environment: Object.fromEntries(Object.entries(environment).map(([k, v]) => [k, String(v)])),
     timeoutSec: Number(p.Timeout ?? 3),
     memoryMb: Number(p.MemorySize ?? 128),
@@ -105,18 +115,37 @@ export async function deployFunction({
 }
 
 let deployments = 0;
+/** Each deployed stack's pools of idle execution environments, one per function. */
+const idlePools = new WeakMap<DeployedStack, LambdaHandler[][]>();
+
+/**
+ * Lets every idle execution environment of the stack's functions go, as Lambda does after a while
+ * without invocations: the next invocation of each function is a cold start.
+ */
+export function discardIdleEnvironments(stack: DeployedStack): void {
+  for (const idle of idlePools.get(stack) ?? []) idle.length = 0;
+}
 
 /**
  * A function's execution environments, as Lambda runs them: an invocation takes an idle environment
  * or starts a new one (a cold start: a fresh module instance of the bundle, reading its configuration
  * at import), so concurrent invocations never share SDK clients, retry quotas or module state, and a
- * new deployment starts from cold.
+ * new deployment starts from cold. A cold start lasts at least initMs of wall-clock time: the
+ * initialisation Lambda would spend on the bundle.
  */
-function artifactEnvironments(artifact: FunctionArtifact): ExecutionEnvironments {
+function artifactEnvironments(
+  stack: DeployedStack,
+  artifact: FunctionArtifact,
+  initMs: number,
+  onColdStart: () => void,
+): ExecutionEnvironments {
   const deployment = ++deployments;
   const idle: LambdaHandler[] = [];
+  idlePools.set(stack, [...(idlePools.get(stack) ?? []), idle]);
   let environments = 0;
   const coldStart = async (): Promise<LambdaHandler> => {
+    onColdStart();
+    const started = performance.now();
     const url = `${pathToFileURL(artifact.file).href}?function=${artifact.logicalId}&deployment=${deployment}&environment=${++environments}`;
     const mod = (await import(url)) as Record<string, unknown>;
     const handler = artifact.exportPath.reduce<unknown>(
@@ -128,6 +157,8 @@ function artifactEnvironments(artifact: FunctionArtifact): ExecutionEnvironments
         `${artifact.file}: Handler ${artifact.handler} is undefined or not exported (Runtime.HandlerNotFound)`,
       );
     }
+    const left = initMs - (performance.now() - started);
+    if (left > 0) await new Promise((done) => setTimeout(done, left));
     return handler as LambdaHandler;
   };
   return {
