@@ -24,7 +24,7 @@ import {
  * the product's EC2 + DynamoDB calls on that path (lambda:Invoke and states calls are the runner's,
  * the drill's own calls are left out). Every function is cold when the event arrives (the idle
  * execution environments are let go after the set-up), and each new environment costs its bundle's
- * cold initialisation as routes-bundles measured it (dist/.bench-bundles/init-ms.json, written by
+ * cold initialisation as the bundles benchmark measured it (dist/.bench-bundles/init-ms.json, written by
  * that benchmark earlier in the same `npm run bench`; measured here when absent). Reported: the
  * environments created on the path (cold starts that began before the last route switched) and in
  * the whole run. Targets: at most 6 sequential calls, 1.5 s and 3 new environments at 100 tables.
@@ -42,7 +42,7 @@ const INIT_FILE = resolve(import.meta.dirname, '..', 'dist', '.bench-bundles', '
 
 /** Each function's measured cold initialisation (ms), by logical id. */
 async function coldStartMs(): Promise<Record<string, number>> {
-  if (!existsSync(INIT_FILE)) await (await import('./routes-bundles.js')).measureInit();
+  if (!existsSync(INIT_FILE)) await (await import('./bundles.js')).measureInit();
   return JSON.parse(readFileSync(INIT_FILE, 'utf8')) as Record<string, number>;
 }
 

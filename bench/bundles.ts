@@ -3,68 +3,69 @@ import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { bundleFunctions, type FunctionBundle } from '../scripts/bundle.js';
-import { readCfnTemplate } from '../sim/deploy/cfn-yaml.js';
+import { deployTemplate } from '../sim/deploy/deploy.js';
+import { startSim } from '../sim/index.js';
 import { runtimeVariables } from '../sim/services/lambda/context.js';
+import type { LambdaService } from '../sim/services/lambda/service.js';
 import { isMain, median, root, spread, table } from './routes-world.js';
 
 /**
  * Every function of template.yaml bundled as `sam build` would (scripts/bundle.ts), then for each:
  * the bundle's size (reported, not limited) and its cold initialisation, the time a fresh Node 22
- * process (node_modules/.bin/node) takes to import() the bundle with the function's environment
- * from the template (Globals plus its own variables, parameters at their defaults, resources at
- * plausible physical ids, Lambda's runtime variables), median of 5 processes (target <= 150 ms).
- * Side by side in the same run: the template's bundle (the AWS SDK bundled) and the same bundle
- * with `@aws-sdk/*` External, whose import loads the SDK from node_modules as Lambda would load the
- * runtime's copy. Measured with the template's NODE_OPTIONS (--enable-source-maps) and without it;
- * the processes of both variants interleaved, so a slow moment of the machine weighs on both alike.
- * Each function's median cold import with NODE_OPTIONS is written to dist/.bench-bundles/init-ms.json
- * for the simulated Lambda's cold-start charge (see sim/services/lambda/cold-start.ts).
+ * process (node_modules/.bin/node) takes to import() the bundle with the function's environment as
+ * the local deploy resolves it (the template deployed on a simulated account with every optional
+ * feature configured, so every function exists; plus Lambda's runtime variables), median of 5
+ * processes (target <= 150 ms). Side by side in the same run: the template's bundle (the AWS SDK
+ * bundled) and the same bundle with `@aws-sdk/*` External, whose import loads the SDK from
+ * node_modules as Lambda would load the runtime's copy. Measured with the template's NODE_OPTIONS
+ * (--enable-source-maps) and without it; the processes of the variants interleaved, so a slow moment
+ * of the machine weighs on all alike. Each function's median cold import with NODE_OPTIONS is
+ * written to dist/.bench-bundles/init-ms.json, which routes-failover charges each new execution
+ * environment of the simulated Lambda (deploy option coldStartMs).
  */
 
-const PROCESSES = 5;
+// BENCH_BUNDLES_PROCESSES=1 for a quick look.
+const PROCESSES = Number(process.env.BENCH_BUNDLES_PROCESSES ?? 5);
 const TARGET_MS = 150;
 const templatePath = resolve(root, 'template.yaml');
 const NODE = resolve(root, 'node_modules', '.bin', 'node');
 const BUNDLE_DIR = resolve(root, 'dist', '.bench-bundles');
 
-/** Resolved values for what a function's variables refer to, in place of a deployed stack. */
-const RESOURCE_IDS: Record<string, string> = {
-  StateTable: 'cgw-autopilot-StateTable-1A2B3C4D5E6F',
-  NotificationTopic: 'arn:aws:sns:eu-west-2:123456789012:cgw-autopilot-NotificationTopic-1A2B3C4D5E6F',
-};
-/** Parameters whose empty default turns a feature off or that have no default; given values so each function's config is complete. */
-const PARAMETER_VALUES: Record<string, string> = {
+/**
+ * Parameters that switch every optional function on (the Resolver reconciler, the reachability
+ * probe), with plausible ids: only the functions' environments are read from this deploy.
+ */
+const PARAMETERS: Record<string, string> = {
+  VendorCidrs: '10.200.0.0/16',
   ResolverTrackedNames: 'db1.vendor-db.example,db2.vendor-db.example',
   ResolverStaticDomains: 'vendor-app.example',
-  VendorDnsTargets: '10.200.0.2,10.200.0.3',
-  VendorCidrs: '10.200.0.0/16',
   OutboundResolverEndpointId: 'rslvr-out-0123456789abcdef0',
+  VendorDnsTargets: '10.200.0.2,10.200.0.3',
   ResolverVpcIds: 'vpc-0123456789abcdef0',
+  ResolverSubnetIds: 'subnet-0123456789abcdef0,subnet-0123456789abcdef1',
+  ResolverSecurityGroupVpcId: 'vpc-0123456789abcdef0',
+  ResolverDnsEgressCidr: '10.200.0.0/16',
+  ProbePorts: '1521,1521,443',
+  ProbeVpcCidr: '10.0.0.0/16',
 };
 
-type Template = {
-  Parameters?: Record<string, { Default?: unknown }>;
-  Globals?: { Function?: { Environment?: { Variables?: Record<string, unknown> } } };
-  Resources?: Record<string, { Properties?: { Environment?: { Variables?: Record<string, unknown> } } }>;
-};
-
-function resolveValue(value: unknown, template: Template): string {
-  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return String(value);
-  const ref = (value as { Ref?: string } | null)?.Ref;
-  if (ref !== undefined) {
-    if (ref in PARAMETER_VALUES) return PARAMETER_VALUES[ref]!;
-    if (template.Parameters?.[ref]) return String(template.Parameters[ref].Default ?? '');
-    if (ref in RESOURCE_IDS) return RESOURCE_IDS[ref]!;
+/** Each function's environment variables (by logical id), as the local deploy of the template sets them. */
+async function functionEnvironments(): Promise<Map<string, Record<string, string>>> {
+  const sim = await startSim();
+  try {
+    const stack = await deployTemplate({
+      templatePath,
+      sim,
+      bundleDir: resolve(BUNDLE_DIR, 'deploy'),
+      parameterOverrides: PARAMETERS,
+    });
+    const { functions } = sim.service<LambdaService>('lambda').snapshot() as {
+      functions: { name: string; environment: Record<string, string> }[];
+    };
+    return new Map(functions.map((f) => [stack.functionLogicalIds[f.name]!, f.environment]));
+  } finally {
+    await sim.stop();
   }
-  throw new Error(`routes-bundles: cannot resolve ${JSON.stringify(value)} in a function's environment`);
-}
-
-function functionEnvironment(template: Template, logicalId: string): Record<string, string> {
-  const variables = {
-    ...template.Globals?.Function?.Environment?.Variables,
-    ...template.Resources?.[logicalId]?.Properties?.Environment?.Variables,
-  };
-  return Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, resolveValue(v, template)]));
 }
 
 const CHILD = `
@@ -110,7 +111,7 @@ export interface BundleInit {
 
 /** Bundles both variants and measures every function's cold import; the rows of the report. */
 export async function measureInit(): Promise<{ inits: BundleInit[]; rows: string[][] }> {
-  const template = readCfnTemplate(templatePath) as Template;
+  const environments = await functionEnvironments();
   const bundled = await bundleFunctions(templatePath, resolve(BUNDLE_DIR, 'bundled'));
   const external = await bundleFunctions(templatePath, resolve(BUNDLE_DIR, 'external'), undefined, {
     external: ['@aws-sdk/*'],
@@ -119,8 +120,9 @@ export async function measureInit(): Promise<{ inits: BundleInit[]; rows: string
   const inits: BundleInit[] = [];
   for (const bundle of bundled) {
     const other = external.find((b) => b.name === bundle.name)!;
+    if (!environments.has(bundle.name)) throw new Error(`bundles: ${bundle.name} was not deployed`);
     const env = {
-      ...functionEnvironment(template, bundle.name),
+      ...environments.get(bundle.name),
       ...runtimeVariables({ functionName: `cgw-autopilot-${bundle.name}`, memoryMb: 256 } as never, 'eu-west-2'),
     };
     const { NODE_OPTIONS: _nodeOptions, ...withoutNodeOptions } = env;
