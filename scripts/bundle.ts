@@ -31,6 +31,8 @@ export interface FunctionBundle {
   outFile: string;
   exportPath: string[];
   bytes: number;
+  /** Every file esbuild read into the bundle, absolute. */
+  inputs: string[];
 }
 
 /** A departure from the template's BuildProperties, for comparisons (the benchmarks); none by default. */
@@ -75,7 +77,7 @@ export async function bundleFunctions(
     const codeDir = resolve(root, codeUri);
     const outExtension = pairs(props.OutExtension);
     const functionDir = join(outDir, name);
-    await build({
+    const { metafile } = await build({
       absWorkingDir: codeDir,
       entryPoints: props.EntryPoints ?? [],
       outdir: functionDir,
@@ -92,6 +94,7 @@ export async function bundleFunctions(
       banner: pairs(props.Banner),
       loader: pairs(props.Loader) as Record<string, Loader>,
       logLevel: 'error',
+      metafile: true,
     });
     const { file, exportPath } = resolveHandlerFile(
       functionDir,
@@ -106,6 +109,7 @@ export async function bundleFunctions(
       outFile: file,
       exportPath,
       bytes: statSync(file).size,
+      inputs: Object.keys(metafile.inputs).map((input) => resolve(codeDir, input)),
     });
   }
   return bundles;

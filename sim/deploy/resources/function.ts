@@ -1,9 +1,7 @@
-import { createHash } from 'node:crypto';
-import { rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { ExecutionEnvironments, LambdaHandler, LambdaService } from '../../services/lambda/service.js';
-import { bundledArtifacts, type FunctionArtifact, samBuildArtifacts } from '../artifacts.js';
+import { bundledArtifacts, cachedArtifacts, type FunctionArtifact, samBuildArtifacts } from '../artifacts.js';
 import { DeployError, resolveValue } from '../intrinsics.js';
 import {
   type DeployedStack,
@@ -39,23 +37,20 @@ const FUNCTION_PROPERTIES = new Set([
 ]);
 
 /**
- * Bundles live under the template's folder so that packages left External (the AWS SDK) resolve
- * from its node_modules; one folder per process, so parallel test files never read each other's
- * half-written bundles, removed when the process ends.
+ * The project's bundles are cached under the template's folder (so that packages left External
+ * resolve from its node_modules), shared by every process and reused while their inputs are
+ * unchanged (bundle-cache.ts).
  */
-function bundleDirFor(templatePath: string): string {
-  const hash = createHash('sha256').update(resolve(templatePath)).digest('hex').slice(0, 12);
-  const dir = join(dirname(resolve(templatePath)), 'dist', '.local-deploy', `${hash}-${process.pid}`);
-  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
-  return dir;
+function cacheDirFor(templatePath: string): string {
+  return join(dirname(resolve(templatePath)), 'dist', '.local-deploy', 'cache');
 }
 
 const bundleCache = new Map<string, Promise<Map<string, FunctionArtifact>>>();
 
 /**
  * What each function runs, as a deploy would: sam build's artifacts when .aws-sam/build is present
- * (and no bundleDir is asked for), else the project's bundles, built once per process and template
- * (each deploy still cold-starts them).
+ * (and no bundleDir is asked for), else the project's bundles: built into bundleDir when given, else
+ * taken from the bundle cache; once per process and template (each deploy still cold-starts them).
  */
 function artifactsOf(templatePath: string, bundleDir?: string): Promise<Map<string, FunctionArtifact>> {
   if (!bundleDir) {
@@ -65,7 +60,9 @@ function artifactsOf(templatePath: string, bundleDir?: string): Promise<Map<stri
   const key = `${resolve(templatePath)}\0${bundleDir ?? ''}`;
   let bundles = bundleCache.get(key);
   if (!bundles) {
-    bundles = bundledArtifacts(templatePath, bundleDir ?? bundleDirFor(templatePath));
+    bundles = bundleDir
+      ? bundledArtifacts(templatePath, bundleDir)
+      : cachedArtifacts(templatePath, cacheDirFor(templatePath));
     bundleCache.set(key, bundles);
     bundles.catch(() => bundleCache.delete(key));
   }
