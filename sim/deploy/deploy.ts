@@ -13,7 +13,7 @@ import { type DeployedStack, type LocalDeployOptions, mergeGlobals, type Resourc
 
 export { DeployError } from './intrinsics.js';
 export { discardIdleEnvironments } from './resources/function.js';
-export type { DeployedResource, DeployedStack, LocalDeployOptions } from './stack.js';
+export type { ColdStart, DeployedResource, DeployedStack, LocalDeployOptions } from './stack.js';
 
 const credentials = { accessKeyId: 'AKIDSIMULATED', secretAccessKey: 'simulated-secret' };
 

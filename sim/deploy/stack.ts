@@ -41,8 +41,19 @@ export interface DeployedStack {
   alarms: Record<string, Record<string, unknown>>;
   /** Function logical id -> the execution environments started so far (cold starts). */
   environments: Record<string, number>;
-  /** Every cold start: the function's logical id and when it began (performance.now, as the request log). */
-  coldStarts: { logicalId: string; at: number }[];
+  /** Every cold start: the function's logical id, when it began (performance.now, as the request log) and how long it took. */
+  coldStarts: ColdStart[];
+}
+
+/** One new execution environment of a function. */
+export interface ColdStart {
+  logicalId: string;
+  /** performance.now() when its Init began. */
+  at: number;
+  /** The import of its bundle in this process, ms (once the Init ended). */
+  importMs?: number;
+  /** Its whole Init, ms: the import, or the deploy's coldStartMs for the function when longer. */
+  initMs?: number;
 }
 
 export interface LocalDeployOptions {

@@ -4,6 +4,7 @@ import type { ExecutionEnvironments, LambdaHandler, LambdaService } from '../../
 import { bundledArtifacts, cachedArtifacts, type FunctionArtifact, samBuildArtifacts } from '../artifacts.js';
 import { DeployError, resolveValue } from '../intrinsics.js';
 import {
+  type ColdStart,
   type DeployedStack,
   mergeGlobals,
   physicalName,
@@ -98,7 +99,9 @@ export async function deployFunction({
     name: functionName,
     handler: artifactEnvironments(stack, artifact, options.coldStartMs?.[logicalId] ?? 0, () => {
       stack.environments[logicalId] = (stack.environments[logicalId] ?? 0) + 1;
-      stack.coldStarts.push({ logicalId, at: performance.now() });
+      const coldStart: ColdStart = { logicalId, at: performance.now() };
+      stack.coldStarts.push(coldStart);
+      return coldStart;
     }),
     environment: Object.fromEntries(Object.entries(environment).map(([k, v]) => [k, String(v)])),
     timeoutSec: Number(p.Timeout ?? 3),
@@ -134,14 +137,14 @@ function artifactEnvironments(
   stack: DeployedStack,
   artifact: FunctionArtifact,
   initMs: number,
-  onColdStart: () => void,
+  onColdStart: () => ColdStart,
 ): ExecutionEnvironments {
   const deployment = ++deployments;
   const idle: LambdaHandler[] = [];
   idlePools.set(stack, [...(idlePools.get(stack) ?? []), idle]);
   let environments = 0;
   const coldStart = async (): Promise<LambdaHandler> => {
-    onColdStart();
+    const record = onColdStart();
     const started = performance.now();
     const url = `${pathToFileURL(artifact.file).href}?function=${artifact.logicalId}&deployment=${deployment}&environment=${++environments}`;
     const mod = (await import(url)) as Record<string, unknown>;
@@ -154,8 +157,10 @@ function artifactEnvironments(
         `${artifact.file}: Handler ${artifact.handler} is undefined or not exported (Runtime.HandlerNotFound)`,
       );
     }
-    const left = initMs - (performance.now() - started);
+    record.importMs = performance.now() - started;
+    const left = initMs - record.importMs;
     if (left > 0) await new Promise((done) => setTimeout(done, left));
+    record.initMs = performance.now() - started;
     return handler as LambdaHandler;
   };
   return {
