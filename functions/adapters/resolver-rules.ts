@@ -6,7 +6,9 @@ import {
   DisassociateResolverRuleCommand,
   ListResolverRuleAssociationsCommand,
   ListResolverRulesCommand,
-  ListTagsForResourceCommand,
+  paginateListResolverRuleAssociations,
+  paginateListResolverRules,
+  paginateListTagsForResource,
   type ResolverRule,
   type ResolverRuleAssociation,
   type Route53ResolverClient,
@@ -29,6 +31,7 @@ import {
   type TargetAddress,
 } from '../core/resolver-rules/index.js';
 
+/** The largest MaxResults ListResolverRules and ListResolverRuleAssociations accept (API reference: 1 to 100). */
 const PAGE_SIZE = 100;
 /** What every managed rule's Name and CreatorRequestId start with (identity.ts): only these may be ours. */
 const NAME_PREFIX = 'cgwap-';
@@ -82,40 +85,41 @@ function mightBeOurs(rule: ResolverRule): boolean {
   return (rule.Name ?? '').startsWith(NAME_PREFIX) || (rule.CreatorRequestId ?? '').startsWith(REQUEST_ID_PREFIX);
 }
 
-async function listRules(client: Route53ResolverClient, counter: { calls: number }): Promise<ResolverRule[]> {
-  const rules: ResolverRule[] = [];
-  let token: string | undefined;
-  do {
+/** Every page of a listing through the SDK's paginator, counting the calls; `pageSize` is MaxResults. */
+async function allPages<P, T>(
+  pages: AsyncIterable<P>,
+  items: (page: P) => T[] | undefined,
+  counter: { calls: number },
+) {
+  const all: T[] = [];
+  for await (const page of pages) {
     counter.calls++;
-    const page = await client.send(
-      new ListResolverRulesCommand({ MaxResults: PAGE_SIZE, ...(token ? { NextToken: token } : {}) }),
-    );
-    rules.push(...(page.ResolverRules ?? []));
-    token = page.NextToken;
-  } while (token);
-  return rules;
+    all.push(...(items(page) ?? []));
+  }
+  return all;
 }
 
-async function listAssociations(
+function listRules(client: Route53ResolverClient, counter: { calls: number }): Promise<ResolverRule[]> {
+  return allPages(
+    paginateListResolverRules({ client, pageSize: PAGE_SIZE }, {}),
+    (page) => page.ResolverRules,
+    counter,
+  );
+}
+
+function listAssociations(
   client: Route53ResolverClient,
   vpcId: string,
   counter: { calls: number },
 ): Promise<ResolverRuleAssociation[]> {
-  const associations: ResolverRuleAssociation[] = [];
-  let token: string | undefined;
-  do {
-    counter.calls++;
-    const page = await client.send(
-      new ListResolverRuleAssociationsCommand({
-        MaxResults: PAGE_SIZE,
-        Filters: [{ Name: 'VPCId', Values: [vpcId] }],
-        ...(token ? { NextToken: token } : {}),
-      }),
-    );
-    associations.push(...(page.ResolverRuleAssociations ?? []));
-    token = page.NextToken;
-  } while (token);
-  return associations;
+  return allPages(
+    paginateListResolverRuleAssociations(
+      { client, pageSize: PAGE_SIZE },
+      { Filters: [{ Name: 'VPCId', Values: [vpcId] }] },
+    ),
+    (page) => page.ResolverRuleAssociations,
+    counter,
+  );
 }
 
 async function hasGroupTags(
@@ -124,17 +128,15 @@ async function hasGroupTags(
   groupName: string,
   counter: { calls: number },
 ): Promise<boolean> {
-  const tags: { key: string; value: string }[] = [];
-  let token: string | undefined;
-  do {
-    counter.calls++;
-    const page = await client.send(
-      new ListTagsForResourceCommand({ ResourceArn: arn, ...(token ? { NextToken: token } : {}) }),
-    );
-    tags.push(...(page.Tags ?? []).map((t) => ({ key: t.Key ?? '', value: t.Value ?? '' })));
-    token = page.NextToken;
-  } while (token);
-  return isManagedByGroup(tags, groupName);
+  const tags = await allPages(
+    paginateListTagsForResource({ client }, { ResourceArn: arn }),
+    (page) => page.Tags,
+    counter,
+  );
+  return isManagedByGroup(
+    tags.map((t) => ({ key: t.Key ?? '', value: t.Value ?? '' })),
+    groupName,
+  );
 }
 
 /**
@@ -159,6 +161,13 @@ export async function observeResolverRules(
     const tagged = await mapLimit(candidates, 5, (r) => hasGroupTags(client, r.Arn ?? '', config.groupName, counter));
     const taggedIds = new Set(candidates.filter((_, i) => tagged[i]).map((r) => r.Id));
     const associations = perVpc.flat();
+    const associationsOf = new Map<string, ResolverRuleAssociation[]>();
+    for (const a of associations) {
+      const id = a.ResolverRuleId ?? '';
+      const list = associationsOf.get(id);
+      if (list) list.push(a);
+      else associationsOf.set(id, [a]);
+    }
     const observedRules = rules.map(
       (r): ObservedResolverRule => ({
         id: r.Id ?? '',
@@ -170,9 +179,11 @@ export async function observeResolverRules(
         resolverEndpointId: r.ResolverEndpointId ?? null,
         status: r.Status ?? '',
         managed: r.RuleType === 'FORWARD' && (createdByGroup(r, config.groupName) || taggedIds.has(r.Id)),
-        associations: associations
-          .filter((a) => a.ResolverRuleId === r.Id)
-          .map((a) => ({ id: a.Id ?? '', vpcId: a.VPCId ?? '', status: a.Status ?? '' })),
+        associations: (associationsOf.get(r.Id ?? '') ?? []).map((a) => ({
+          id: a.Id ?? '',
+          vpcId: a.VPCId ?? '',
+          status: a.Status ?? '',
+        })),
       }),
     );
     const byId = new Map(observedRules.map((r) => [r.id, r]));

@@ -9,22 +9,36 @@ import { epochSeconds, groupKey, ItemLease } from './lease.js';
 // sk `resolver-state` holds its lease and the names' history (a lease distinct from the routes' one),
 // sk `resolver-run#<execution>` one run's plan and outcomes. A run record is stored gzipped outside the
 // execution's JSON: 200 tracked names make a plan far larger than Step Functions' 256 KiB payload.
+// A part whose packed text passes CHUNK_CHARS (1,000 names make a plan of more than DynamoDB's 400 KB
+// per item, gzipped) is split: the run item holds `chunks:<n>:` and the first piece, and the items
+// `resolver-run#<execution>#<part>#<i>` (i = 1 .. n-1) hold the rest, written before the run item.
 
 const pk = groupKey;
 const STATE_KEY = 'resolver-state';
 /** Names and domains beyond the template's parameters (core/resolver-rules/config.ts, STORED_NAMES_SOURCE). */
 export const STORED_NAMES_KEY = 'resolver-config';
 const runKey = (executionId: string) => `resolver-run#${executionId.split(':').pop()}`;
+const chunkKey = (executionId: string, part: string, index: number) => `${runKey(executionId)}#${part}#${index}`;
+/** Packed characters per item: below DynamoDB's 400 KB item size with the keys and attributes beside them. */
+export const CHUNK_CHARS = 350_000;
+const CHUNKED = /^chunks:(\d+):/;
 const EMPTY_HISTORY: ResolverNameHistory = { lastSeenAt: {}, lastKnownChains: {} };
 
 function pack(value: unknown): string {
   return gzipSync(JSON.stringify(value)).toString('base64');
 }
 
-function unpack<T>(text: unknown): T | undefined {
-  return typeof text === 'string'
-    ? (JSON.parse(gunzipSync(Buffer.from(text, 'base64')).toString('utf8')) as T)
-    : undefined;
+function unpack<T>(text: string): T {
+  return JSON.parse(gunzipSync(Buffer.from(text, 'base64')).toString('utf8')) as T;
+}
+
+/** The packed text in pieces of at most CHUNK_CHARS; the first marked with the count when there are more. */
+export function splitPacked(packed: string, chunkChars = CHUNK_CHARS): string[] {
+  const pieces: string[] = [];
+  for (let at = 0; at < packed.length || pieces.length === 0; at += chunkChars)
+    pieces.push(packed.slice(at, at + chunkChars));
+  if (pieces.length > 1) pieces[0] = `chunks:${pieces.length}:${pieces[0]}`;
+  return pieces;
 }
 
 function historyOf(item: Record<string, unknown> | undefined): ResolverNameHistory {
@@ -96,18 +110,27 @@ export class ResolverStateStore {
 
   /** Stores one part (`plan`, `outcomes`) of a run's record; kept `keepSeconds` for the audit. */
   async putRunPart(executionId: string, part: 'plan' | 'outcomes', value: unknown, now: string, keepSeconds: number) {
+    const expiresAt = epochSeconds(now) + keepSeconds;
+    const [first, ...rest] = splitPacked(pack(value));
     try {
+      // The other pieces first: a reader that finds the run item's count finds every piece it names.
+      await Promise.all(
+        rest.map((piece, i) =>
+          documentClient().send(
+            new PutCommand({
+              TableName: this.tableName,
+              Item: { pk: pk(this.group), sk: chunkKey(executionId, part, i + 1), piece, expiresAt },
+            }),
+          ),
+        ),
+      );
       await documentClient().send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { pk: pk(this.group), sk: runKey(executionId) },
           UpdateExpression: 'SET #part = :value, updatedAt = :now, expiresAt = :expires',
           ExpressionAttributeNames: { '#part': part },
-          ExpressionAttributeValues: {
-            ':value': pack(value),
-            ':now': now,
-            ':expires': epochSeconds(now) + keepSeconds,
-          },
+          ExpressionAttributeValues: { ':value': first, ':now': now, ':expires': expiresAt },
         }),
       );
     } catch (err) {
@@ -118,13 +141,44 @@ export class ResolverStateStore {
   async getRun<P, O>(executionId: string): Promise<{ plan?: P; outcomes?: O }> {
     try {
       const { Item } = await documentClient().send(
-        new GetCommand({ TableName: this.tableName, Key: { pk: pk(this.group), sk: runKey(executionId) } }),
+        // Consistent: the run item was written by the state just before this one.
+        new GetCommand({
+          TableName: this.tableName,
+          Key: { pk: pk(this.group), sk: runKey(executionId) },
+          ConsistentRead: true,
+        }),
       );
-      const plan = unpack<P>(Item?.plan);
-      const outcomes = unpack<O>(Item?.outcomes);
+      const [plan, outcomes] = await Promise.all([
+        this.readPart<P>(executionId, 'plan', Item?.plan),
+        this.readPart<O>(executionId, 'outcomes', Item?.outcomes),
+      ]);
       return { ...(plan === undefined ? {} : { plan }), ...(outcomes === undefined ? {} : { outcomes }) };
     } catch (err) {
       return classifyAwsError(err, `reading run ${executionId}`);
     }
+  }
+
+  /** One part's value from the run item's text and, when it was split, the other pieces' items. */
+  private async readPart<T>(executionId: string, part: string, text: unknown): Promise<T | undefined> {
+    if (typeof text !== 'string') return undefined;
+    const chunked = CHUNKED.exec(text);
+    if (!chunked) return unpack<T>(text);
+    const count = Number(chunked[1]);
+    const rest = await Promise.all(
+      Array.from({ length: count - 1 }, async (_, i) => {
+        const { Item } = await documentClient().send(
+          new GetCommand({
+            TableName: this.tableName,
+            Key: { pk: pk(this.group), sk: chunkKey(executionId, part, i + 1) },
+            ConsistentRead: true,
+          }),
+        );
+        if (typeof Item?.piece !== 'string') {
+          throw new Error(`piece ${i + 1} of ${count} of the ${part} of run ${executionId} is missing`);
+        }
+        return Item.piece;
+      }),
+    );
+    return unpack<T>(text.slice(chunked[0].length) + rest.join(''));
   }
 }

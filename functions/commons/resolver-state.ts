@@ -30,7 +30,10 @@ export interface ResolverDecision {
   unresolvedNames: string[];
   problems: ResolverRuleProblem[];
   conflicts: ResolverRuleConflict[];
+  /** Each name's chain or why it has none: the first LISTED_RESOLUTIONS, names that did not resolve first. */
   resolutions: Record<string, string>;
+  /** Names left out of `resolutions` (their chains are in the run record's plan and the history). */
+  resolutionsOmitted?: number;
   resolverCalls: number;
 }
 

@@ -1,16 +1,16 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { notify } from '../adapters/notify.js';
-import { probeTargets } from '../adapters/reachability-probe.js';
-import type { StoredProbeRecord } from '../adapters/reachability-state.js';
-import { sfnClient } from '../commons/clients.js';
-import { logger, metrics } from '../commons/powertools.js';
 import {
   notificationTargets,
   probeConfig,
   RESOLVER_WAKE_COOLDOWN_SECONDS,
   reachabilityStore,
-} from '../commons/reachability-context.js';
+} from '../adapters/probe-context.js';
+import { probeTargets } from '../adapters/reachability-probe.js';
+import type { StoredProbeRecord } from '../adapters/reachability-state.js';
+import { sfnClient } from '../commons/clients.js';
+import { logger, metrics } from '../commons/powertools.js';
 import {
   type NameProbe,
   namesForResolver,

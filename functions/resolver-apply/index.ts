@@ -1,7 +1,7 @@
+import { RUN_RECORD_SECONDS, resolverContext } from '../adapters/resolver-context.js';
 import { applyResolverActions } from '../adapters/resolver-rules.js';
 import { RetryableAwsError } from '../commons/errors.js';
 import { logger } from '../commons/powertools.js';
-import { RUN_RECORD_SECONDS, resolverContext } from '../commons/resolver-context.js';
 import { type ResolverActionOutcome, type ResolverApplySummary, summarise } from '../commons/resolver-state.js';
 import type { ResolverRulePlan } from '../core/resolver-rules/index.js';
 

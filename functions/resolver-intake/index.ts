@@ -1,4 +1,4 @@
-import { resolverContext } from '../commons/resolver-context.js';
+import { resolverContext } from '../adapters/resolver-context.js';
 import type { ResolverIntakeOutput } from '../commons/resolver-state.js';
 import type { TriggerSummary } from '../commons/route-state.js';
 import { InvalidInputError } from '../core/routes/errors.js';

@@ -3,7 +3,7 @@ import { finishRun } from '../adapters/lease.js';
 import { notify } from '../adapters/notify.js';
 import { observeResolverRules } from '../adapters/resolver-rules.js';
 import { logger, metrics } from '../commons/powertools.js';
-import { resolverContext } from '../commons/resolver-context.js';
+import { resolverContext } from '../adapters/resolver-context.js';
 import {
   type FailedResolverRun,
   type ResolverActionOutcome,

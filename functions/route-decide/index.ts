@@ -1,7 +1,7 @@
 import { observeEc2 } from '../adapters/ec2-routes.js';
 import { observeMixedPaths } from '../adapters/primary-path.js';
+import { leaseSeconds, routeConfig, stateTable } from '../adapters/route-context.js';
 import { logger } from '../commons/powertools.js';
-import { leaseSeconds, routeConfig, stateTable } from '../commons/route-context.js';
 import type { DecideOutput, RouteRequest } from '../commons/route-state.js';
 import { reconcileRoutes } from '../core/routes/reconcile.js';
 import type { RouteObservation } from '../core/routes/types.js';

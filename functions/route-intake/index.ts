@@ -1,9 +1,9 @@
 import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
 import { GROUP_TAG } from '../adapters/ec2-routes.js';
+import { EVENT_MEMORY_SECONDS, routeConfig, stateTable } from '../adapters/route-context.js';
 import { ec2Client } from '../commons/clients.js';
 import { classifyAwsError } from '../commons/errors.js';
 import { logger } from '../commons/powertools.js';
-import { EVENT_MEMORY_SECONDS, routeConfig, stateTable } from '../commons/route-context.js';
 import type { IntakeOutput, RouteRequest } from '../commons/route-state.js';
 import { checkAgentReportTime } from '../core/routes/agent-report.js';
 import { InvalidInputError } from '../core/routes/errors.js';

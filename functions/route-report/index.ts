@@ -3,7 +3,7 @@ import { observeRouteTables } from '../adapters/ec2-routes.js';
 import { finishRun } from '../adapters/lease.js';
 import { notify } from '../adapters/notify.js';
 import { logger, metrics } from '../commons/powertools.js';
-import { notificationTargets, routeConfig, stateTable } from '../commons/route-context.js';
+import { notificationTargets, routeConfig, stateTable } from '../adapters/route-context.js';
 import type { ActionOutcome, FailedRouteRun, RouteRunState } from '../commons/route-state.js';
 import type { HeldRoute, PathDecision, PlanAction, UnconvergedRoute } from '../core/routes/types.js';
 import { verifyRoutes, verifyRoutesOnPrimaryPath } from '../core/routes/verify.js';

@@ -125,6 +125,43 @@ describe('resolver reconciler state machine (deployed template, simulated accoun
     expect(run.output).toMatchObject({ result: 'dry-run', actionCount: 2 * (2 + 1000 + 100) });
   });
 
+  it('plans 2,000 tracked names with CNAME chains of depth 3: the plan stored in pieces, the decision within 256 KiB', async () => {
+    // Prepare: 8,002 rules and as many associations planned; packed, the plan passes DynamoDB's 400 KB
+    // item, and 2,000 chains listed in the decision pass Step Functions' 256 KiB payload.
+    const names = Array.from({ length: 2000 }, (_, i) => `db${i}.vendor-db.example`);
+    names.forEach((name, i) => {
+      let current = name;
+      for (let link = 1; link <= 3; link++) {
+        const next = `h${link}-${i}.vendor-hosts.example`;
+        sim.dns.setCname(current, next);
+        current = next;
+      }
+      sim.dns.setA(current, [`10.200.${i % 250}.${1 + Math.floor(i / 250)}`]);
+    });
+    await world.call('dynamodb:PutItem', {
+      TableName: stateTable,
+      Item: {
+        pk: { S: 'group#vendor-vpn' },
+        sk: { S: 'resolver-config' },
+        trackedNames: { L: names.map((name) => ({ S: name })) },
+      },
+    });
+
+    // Act
+    const run = await execute(world, { ...MANUAL, dryRun: true });
+
+    // Assess
+    expect(run.status).toBe('SUCCEEDED');
+    expect(run.output).toMatchObject({ result: 'dry-run', actionCount: 2 * (2 + 4 * 2000) });
+    const decided = run.events.find(
+      (e) => e.type === 'TaskStateExited' && e.stateExitedEventDetails?.name === 'Decide',
+    );
+    const decision = JSON.parse(decided?.stateExitedEventDetails?.output ?? '{}').decided.decision;
+    expect(Object.keys(decision.resolutions)).toHaveLength(200);
+    // 2,001 names: the template's db.vendor.example and the 2,000 stored.
+    expect(decision.resolutionsOmitted).toBe(2001 - 200);
+  }, 300_000);
+
   it('keeps a run whose verification read is throttled: unverified, listed, history stored, nothing undone later (promise 6)', async () => {
     // Prepare: Decide's listing goes through, the verification's is throttled
     sim.faults.add({

@@ -1,5 +1,20 @@
+import {
+  configurationError,
+  distinct,
+  domainNames,
+  type Env,
+  groupName,
+  items,
+  managedCidrs,
+  managedIpv6Cidrs,
+  optionalText,
+  reconcilerSchema,
+  reject,
+  rule,
+  type ValuesOf,
+  wholeNumber,
+} from '../config.js';
 import { dnsNameProblem, normaliseDnsName } from '../dns-chain.js';
-import { ConfigurationError } from '../errors.js';
 import type { ProbeTarget } from './types.js';
 import { type AddressRange, parseRange, vpcResolverAddress } from './verdicts.js';
 
@@ -29,20 +44,6 @@ export const PROBE_ENV = {
   resolverStateMachineArn: 'RESOLVER_STATE_MACHINE_ARN',
 } as const;
 
-/** The template parameter behind each variable, so an error names what the operator sets. */
-const PARAMETER: Record<string, string> = {
-  PROBE_NAMES: 'ProbeNames',
-  PROBE_PORTS: 'ProbePorts',
-  PROBE_VPC_CIDR: 'ProbeVpcCidr',
-  PROBE_DNS_TIMEOUT_MS: 'ProbeDnsTimeoutMs',
-  PROBE_DNS_TRIES: 'ProbeDnsTries',
-  PROBE_TCP_TIMEOUT_MS: 'ProbeTcpTimeoutMs',
-  MANAGED_CIDRS: 'VendorCidrs',
-  MANAGED_IPV6_CIDRS: 'VendorIpv6Cidrs',
-  RESOLVER_TRACKED_NAMES: 'ResolverTrackedNames',
-  RESOLVER_STATIC_DOMAINS: 'ResolverStaticDomains',
-};
-
 export interface ProbeConfig {
   groupName: string;
   targets: ProbeTarget[];
@@ -57,41 +58,9 @@ export interface ProbeConfig {
   resolverStateMachineArn?: string;
 }
 
-type Env = Readonly<Record<string, string | undefined>>;
-
-function fail(variable: string, message: string): never {
-  const parameter = PARAMETER[variable];
-  throw new ConfigurationError(variable, parameter ? `${message} (template parameter ${parameter})` : message);
-}
-
-function list(env: Env, variable: string): string[] {
-  return (env[variable] ?? '')
-    .split(',')
-    .map((item) => item.trim())
-    .filter((item) => item !== '');
-}
-
-function names(env: Env, variable: string): string[] {
-  const out: string[] = [];
-  for (const raw of list(env, variable)) {
-    const name = normaliseDnsName(raw);
-    const problem = dnsNameProblem(name);
-    if (problem) fail(variable, problem);
-    if (!out.includes(name)) out.push(name);
-  }
-  return out;
-}
-
-function port(variable: string, text: string, position: number): number {
+function port(text: string, position: number): number {
   if (!/^\d{1,5}$/.test(text) || Number(text) < 1 || Number(text) > 65535)
-    fail(variable, `entry ${position} "${text}" is not a TCP port (1 to 65535)`);
-  return Number(text);
-}
-
-function positive(env: Env, variable: string, fallback: number): number {
-  const text = env[variable]?.trim();
-  if (!text) return fallback;
-  if (!/^\d+$/.test(text) || Number(text) < 1) fail(variable, `"${text}" is not a whole number of at least 1`);
+    throw configurationError(PROBE_ENV.ports, `entry ${position} "${text}" is not a TCP port (1 to 65535)`);
   return Number(text);
 }
 
@@ -104,65 +73,89 @@ export function probeTargets(
   portTexts: readonly string[],
   namesVariable: string,
 ): ProbeTarget[] {
+  const fail = (variable: string, message: string) => configurationError(variable, message);
   const variable = PROBE_ENV.ports;
-  if (nameList.length === 0) fail(namesVariable, 'no name to probe: set names to probe, or the resolver tracked names');
-  const ports = portTexts.map((text, i) => port(variable, text, i + 1));
-  if (ports.length === 0) fail(variable, `every name needs a port; none is set (names: ${nameList.join(', ')})`);
+  if (nameList.length === 0)
+    throw fail(namesVariable, 'no name to probe: set names to probe, or the resolver tracked names');
+  const ports = portTexts.map((text, i) => port(text, i + 1));
+  if (ports.length === 0) throw fail(variable, `every name needs a port; none is set (names: ${nameList.join(', ')})`);
   if (ports.length > nameList.length)
-    fail(
+    throw fail(
       variable,
       `${ports.length} ports for ${nameList.length} names: the port list is longer than the names (${nameList.join(', ')})`,
     );
   if (ports.length > 1 && ports.length < nameList.length)
-    fail(
+    throw fail(
       variable,
       `the name ${nameList[ports.length]} has no port: give one port per name, in order, or one port for all`,
     );
   return nameList.map((name, i) => ({ name, port: ports.length === 1 ? ports[0]! : ports[i]! }));
 }
 
-/** Reads and validates the probe's configuration; throws ConfigurationError naming the first bad variable. */
-export function parseProbeConfig(env: Env): ProbeConfig {
-  const groupName = env[PROBE_ENV.groupName]?.trim();
-  if (!groupName) throw new ConfigurationError(PROBE_ENV.groupName, 'is required');
-  const trackedNames = names(env, PROBE_ENV.trackedNames);
-  const staticDomains = names(env, PROBE_ENV.staticDomains);
-  const explicit = names(env, PROBE_ENV.names);
-  const nameList = explicit.length > 0 ? explicit : [...new Set([...trackedNames, ...staticDomains])];
+/** Names to probe as a person types them: DNS names (RFC 1035 lengths), each once. */
+const dnsNames = rule((text) =>
+  distinct(
+    items(text).map((raw) => {
+      const name = normaliseDnsName(raw);
+      const problem = dnsNameProblem(name);
+      return problem ? reject(problem) : name;
+    }),
+  ),
+);
+
+const probeShape = {
+  GROUP_NAME: groupName,
+  PROBE_NAMES: dnsNames,
+  PROBE_PORTS: rule(items),
+  PROBE_VPC_CIDR: rule((text) => {
+    if (text === '') return reject('is required: the probe asks the VPC resolver at its base address + 2');
+    try {
+      return vpcResolverAddress(text);
+    } catch {
+      return reject(`"${text}" is not an IPv4 CIDR of a VPC`);
+    }
+  }),
+  PROBE_DNS_TIMEOUT_MS: rule(wholeNumber(1000, 1)),
+  PROBE_DNS_TRIES: rule(wholeNumber(2, 1)),
+  PROBE_TCP_TIMEOUT_MS: rule(wholeNumber(2000, 1)),
+  MANAGED_CIDRS: managedCidrs,
+  MANAGED_IPV6_CIDRS: managedIpv6Cidrs,
+  RESOLVER_TRACKED_NAMES: domainNames,
+  RESOLVER_STATIC_DOMAINS: domainNames,
+  RESOLVER_STATE_MACHINE_ARN: rule(optionalText),
+};
+
+function probeConfigOf(v: ValuesOf<typeof probeShape>): ProbeConfig {
+  const explicit = v.PROBE_NAMES;
+  const resolverNames = distinct([...v.RESOLVER_TRACKED_NAMES, ...v.RESOLVER_STATIC_DOMAINS]);
   const targets = probeTargets(
-    nameList,
-    list(env, PROBE_ENV.ports),
+    explicit.length > 0 ? explicit : resolverNames,
+    v.PROBE_PORTS,
     explicit.length > 0 ? PROBE_ENV.names : PROBE_ENV.trackedNames,
   );
-
-  const cidr = env[PROBE_ENV.vpcCidr]?.trim();
-  if (!cidr) fail(PROBE_ENV.vpcCidr, 'is required: the probe asks the VPC resolver at its base address + 2');
-  let resolverAddress: string;
-  try {
-    resolverAddress = vpcResolverAddress(cidr);
-  } catch {
-    fail(PROBE_ENV.vpcCidr, `"${cidr}" is not an IPv4 CIDR of a VPC`);
-  }
-  const vendorRanges: AddressRange[] = [];
-  for (const variable of [PROBE_ENV.vendorCidrs, PROBE_ENV.vendorIpv6Cidrs]) {
-    for (const text of list(env, variable)) {
-      const range = parseRange(text);
-      if (!range) fail(variable, `"${text}" is not a CIDR`);
-      vendorRanges.push(range);
-    }
-  }
+  const vendorRanges = [...v.MANAGED_CIDRS, ...v.MANAGED_IPV6_CIDRS].map((cidr) => parseRange(cidr)!);
   if (vendorRanges.length === 0)
-    fail(PROBE_ENV.vendorCidrs, 'the vendor ranges are needed to tell a private answer from a public one');
-  const arn = env[PROBE_ENV.resolverStateMachineArn]?.trim();
+    throw configurationError(
+      PROBE_ENV.vendorCidrs,
+      'the vendor ranges are needed to tell a private answer from a public one',
+    );
   return {
-    groupName,
+    groupName: v.GROUP_NAME,
     targets,
-    resolverAddress,
+    resolverAddress: v.PROBE_VPC_CIDR,
     vendorRanges,
-    dnsTimeoutMs: positive(env, PROBE_ENV.dnsTimeoutMs, 1000),
-    dnsTries: positive(env, PROBE_ENV.dnsTries, 2),
-    tcpTimeoutMs: positive(env, PROBE_ENV.tcpTimeoutMs, 2000),
-    resolverNames: [...trackedNames, ...staticDomains],
-    ...(arn ? { resolverStateMachineArn: arn } : {}),
+    dnsTimeoutMs: v.PROBE_DNS_TIMEOUT_MS,
+    dnsTries: v.PROBE_DNS_TRIES,
+    tcpTimeoutMs: v.PROBE_TCP_TIMEOUT_MS,
+    resolverNames,
+    ...(v.RESOLVER_STATE_MACHINE_ARN ? { resolverStateMachineArn: v.RESOLVER_STATE_MACHINE_ARN } : {}),
   };
 }
+
+const probeSchema = reconcilerSchema(probeShape, probeConfigOf);
+
+/** Reads and validates the probe's configuration; throws ConfigurationError naming the first bad variable. */
+export const parseProbeConfig: (env: Env) => ProbeConfig = probeSchema.config;
+
+/** The configuration plus STATE_TABLE and NOTIFICATION_TOPIC_ARN: what the probe reads at cold start. */
+export const parseProbeEnvironment = probeSchema.environment;

@@ -1,7 +1,21 @@
-import { domainNameProblem, normaliseDomainName } from './domain-names.js';
+import {
+  domainNames,
+  type Env,
+  groupName,
+  items,
+  once,
+  readChecked,
+  readDomainNames,
+  reconcilerSchema,
+  reject,
+  required,
+  rule,
+  type ValuesOf,
+  wholeNumber,
+} from '../config.js';
 import { ConfigurationError } from './errors.js';
 import { parseTargetAddress, targetKey } from './target-addresses.js';
-import type { ResolverConfig, TargetAddress } from './types.js';
+import type { ResolverConfig } from './types.js';
 
 /**
  * Environment variables of the resolver-rule reconciler (lists are comma separated):
@@ -13,6 +27,9 @@ import type { ResolverConfig, TargetAddress } from './types.js';
  *   RESOLVER_VPC_IDS                vpc-... (required)
  *   RESOLVER_GRACE_PERIOD_SECONDS   default 86400
  *   RESOLVER_MAX_CHANGES            changes allowed per run without the manual override, default 20
+ *   RESOLVER_DNS_TIMEOUT_MS, RESOLVER_DNS_TRIES   per try (default 1000) and tries (default 2) of each lookup
+ *   RESOLVER_MAX_CNAME_DEPTH        CNAME links followed (default 8)
+ *   RESOLVER_DNS_CONCURRENCY, RESOLVER_APPLY_CONCURRENCY   chains walked (100), Resolver calls in flight (5)
  */
 export const RESOLVER_ENV = {
   groupName: 'GROUP_NAME',
@@ -28,11 +45,8 @@ export const RESOLVER_ENV = {
 export const DEFAULT_GRACE_PERIOD_SECONDS = 86_400;
 export const DEFAULT_MAX_CHANGES_PER_RUN = 20;
 
-const GROUP_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
 const OUTBOUND_ENDPOINT_ID = /^rslvr-out-[0-9a-z]{1,54}$/;
 const VPC_ID = /^vpc-(?:[0-9a-f]{8}|[0-9a-f]{17})$/;
-
-type Env = Readonly<Record<string, string | undefined>>;
 
 /**
  * Where names and domains beyond what the template's parameters hold are kept: one item of the
@@ -48,93 +62,98 @@ export interface StoredResolverNames {
   staticDomains?: unknown;
 }
 
+/** How the Lambda in the VPC asks the vendor's DNS servers, and how hard it pushes Route 53 Resolver. */
+export interface ResolverTuning {
+  dnsTimeoutMs: number;
+  dnsTries: number;
+  maxCnameDepth: number;
+  /**
+   * Chains walked at once (each with one query in flight, two for A and AAAA): the bound on the
+   * vendor's DNS servers. 100 keeps 1,000 names of depth 3 (6,000 queries, 5 round trips a name)
+   * within the time the Resolver listing takes.
+   */
+  dnsConcurrency: number;
+  /** Resolver API calls in flight at once while applying. */
+  applyConcurrency: number;
+}
+
+export const TUNING_ENV = {
+  dnsTimeoutMs: 'RESOLVER_DNS_TIMEOUT_MS',
+  dnsTries: 'RESOLVER_DNS_TRIES',
+  maxCnameDepth: 'RESOLVER_MAX_CNAME_DEPTH',
+  dnsConcurrency: 'RESOLVER_DNS_CONCURRENCY',
+  applyConcurrency: 'RESOLVER_APPLY_CONCURRENCY',
+} as const;
+
+const resolverShape = {
+  GROUP_NAME: groupName,
+  RESOLVER_STATIC_DOMAINS: domainNames,
+  RESOLVER_TRACKED_NAMES: domainNames,
+  RESOLVER_TARGET_IPS: rule((text) =>
+    once(
+      items(required(text)).map((item) => {
+        const target = parseTargetAddress(item);
+        return typeof target === 'string' ? reject(target) : target;
+      }),
+      targetKey,
+    ),
+  ),
+  RESOLVER_OUTBOUND_ENDPOINT_ID: rule((text) =>
+    OUTBOUND_ENDPOINT_ID.test(required(text)) ? text : reject(`"${text}" is not valid (expected rslvr-out-...)`),
+  ),
+  RESOLVER_VPC_IDS: rule((text) =>
+    once(
+      items(required(text)).map((item) => (VPC_ID.test(item) ? item : reject(`"${item}" is not a VPC id (vpc-...)`))),
+      (vpcId) => vpcId,
+    ),
+  ),
+  RESOLVER_GRACE_PERIOD_SECONDS: rule(wholeNumber(DEFAULT_GRACE_PERIOD_SECONDS, 0)),
+  RESOLVER_MAX_CHANGES: rule(wholeNumber(DEFAULT_MAX_CHANGES_PER_RUN, 1)),
+};
+
+const tuningShape = {
+  RESOLVER_DNS_TIMEOUT_MS: rule(wholeNumber(1000, 1)),
+  RESOLVER_DNS_TRIES: rule(wholeNumber(2, 1)),
+  RESOLVER_MAX_CNAME_DEPTH: rule(wholeNumber(8, 1)),
+  RESOLVER_DNS_CONCURRENCY: rule(wholeNumber(100, 1)),
+  RESOLVER_APPLY_CONCURRENCY: rule(wholeNumber(5, 1)),
+};
+
+function resolverConfigOf(v: ValuesOf<typeof resolverShape>): ResolverConfig {
+  return {
+    groupName: v.GROUP_NAME,
+    staticDomains: v.RESOLVER_STATIC_DOMAINS,
+    trackedNames: v.RESOLVER_TRACKED_NAMES,
+    targetIps: v.RESOLVER_TARGET_IPS,
+    outboundEndpointId: v.RESOLVER_OUTBOUND_ENDPOINT_ID,
+    vpcIds: v.RESOLVER_VPC_IDS,
+    gracePeriodSeconds: v.RESOLVER_GRACE_PERIOD_SECONDS,
+    maxChangesPerRun: v.RESOLVER_MAX_CHANGES,
+  };
+}
+
+const resolverSchema = reconcilerSchema(resolverShape, resolverConfigOf, {
+  shape: tuningShape,
+  of: (v): { tuning: ResolverTuning } => ({
+    tuning: {
+      dnsTimeoutMs: v.RESOLVER_DNS_TIMEOUT_MS,
+      dnsTries: v.RESOLVER_DNS_TRIES,
+      maxCnameDepth: v.RESOLVER_MAX_CNAME_DEPTH,
+      dnsConcurrency: v.RESOLVER_DNS_CONCURRENCY,
+      applyConcurrency: v.RESOLVER_APPLY_CONCURRENCY,
+    },
+  }),
+});
+
 /**
  * Reads and validates the configuration the environment holds; throws ConfigurationError naming the
  * first bad variable. Names and domains may also come from the state table: `withStoredNames` adds
  * them and checks that at least one of either list is set.
  */
-export function parseResolverConfig(env: Env): ResolverConfig {
-  const staticDomains = domainList(env, RESOLVER_ENV.staticDomains);
-  const trackedNames = domainList(env, RESOLVER_ENV.trackedNames);
-  return {
-    groupName: matching(env, RESOLVER_ENV.groupName, GROUP_NAME, 'letters, digits, - and _, at most 128'),
-    staticDomains,
-    trackedNames,
-    targetIps: targetList(env, RESOLVER_ENV.targetIps),
-    outboundEndpointId: matching(env, RESOLVER_ENV.outboundEndpointId, OUTBOUND_ENDPOINT_ID, 'rslvr-out-...'),
-    vpcIds: vpcList(env, RESOLVER_ENV.vpcIds),
-    gracePeriodSeconds: integer(env, RESOLVER_ENV.gracePeriodSeconds, DEFAULT_GRACE_PERIOD_SECONDS, 0),
-    maxChangesPerRun: integer(env, RESOLVER_ENV.maxChangesPerRun, DEFAULT_MAX_CHANGES_PER_RUN, 1),
-  };
-}
+export const parseResolverConfig: (env: Env) => ResolverConfig = resolverSchema.config;
 
-function required(env: Env, variable: string): string {
-  const value = env[variable]?.trim();
-  if (!value) throw new ConfigurationError(variable, 'is required');
-  return value;
-}
-
-function matching(env: Env, variable: string, pattern: RegExp, expected: string): string {
-  const value = required(env, variable);
-  if (!pattern.test(value)) throw new ConfigurationError(variable, `"${value}" is not valid (expected ${expected})`);
-  return value;
-}
-
-function items(env: Env, variable: string): string[] {
-  const values = (env[variable] ?? '')
-    .split(',')
-    .map((item) => item.trim())
-    .filter((item) => item !== '');
-  return values;
-}
-
-function unique<T>(variable: string, values: T[], key: (value: T) => string): T[] {
-  const seen = new Set<string>();
-  for (const value of values) {
-    const k = key(value);
-    if (seen.has(k)) throw new ConfigurationError(variable, `"${k}" is listed twice`);
-    seen.add(k);
-  }
-  return values;
-}
-
-function domainList(env: Env, variable: string): string[] {
-  const domains = items(env, variable).map((item) => {
-    const domain = normaliseDomainName(item);
-    const problem = domainNameProblem(domain);
-    if (problem) throw new ConfigurationError(variable, problem);
-    return domain;
-  });
-  return unique(variable, domains, (domain) => domain);
-}
-
-function targetList(env: Env, variable: string): TargetAddress[] {
-  required(env, variable);
-  const targets = items(env, variable).map((item) => {
-    const target = parseTargetAddress(item);
-    if (typeof target === 'string') throw new ConfigurationError(variable, target);
-    return target;
-  });
-  return unique(variable, targets, targetKey);
-}
-
-function vpcList(env: Env, variable: string): string[] {
-  required(env, variable);
-  const vpcIds = items(env, variable).map((item) => {
-    if (!VPC_ID.test(item)) throw new ConfigurationError(variable, `"${item}" is not a VPC id (vpc-...)`);
-    return item;
-  });
-  return unique(variable, vpcIds, (vpcId) => vpcId);
-}
-
-function integer(env: Env, variable: string, fallback: number, minimum: number): number {
-  const text = env[variable]?.trim();
-  if (!text) return fallback;
-  if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text)) || Number(text) < minimum) {
-    throw new ConfigurationError(variable, `"${text}" is not a whole number of at least ${minimum}`);
-  }
-  return Number(text);
-}
+/** The configuration plus the tuning, STATE_TABLE and NOTIFICATION_TOPIC_ARN: what the functions read at cold start. */
+export const parseResolverEnvironment = resolverSchema.environment;
 
 /** Validates stored lists of names: each a domain name, none twice; ConfigurationError naming the list. */
 export function parseStoredNames(stored: StoredResolverNames | undefined): {
@@ -148,13 +167,7 @@ export function parseStoredNames(stored: StoredResolverNames | undefined): {
     if (!Array.isArray(value) || value.some((item) => typeof item !== 'string')) {
       throw new ConfigurationError(variable, 'is not a list of domain names');
     }
-    const domains = (value as string[]).map((item) => {
-      const domain = normaliseDomainName(item.trim());
-      const problem = domainNameProblem(domain);
-      if (problem) throw new ConfigurationError(variable, problem);
-      return domain;
-    });
-    return unique(variable, domains, (domain) => domain);
+    return readChecked(variable, () => readDomainNames((value as string[]).map((item) => item.trim())));
   };
   return { trackedNames: list('trackedNames'), staticDomains: list('staticDomains') };
 }

@@ -3,10 +3,13 @@ export {
   DEFAULT_GRACE_PERIOD_SECONDS,
   DEFAULT_MAX_CHANGES_PER_RUN,
   parseResolverConfig,
+  parseResolverEnvironment,
   parseStoredNames,
   RESOLVER_ENV,
+  type ResolverTuning,
   STORED_NAMES_SOURCE,
   type StoredResolverNames,
+  TUNING_ENV,
   withStoredNames,
 } from './config.js';
 export { domainNameProblem, normaliseDomainName } from './domain-names.js';

@@ -11,7 +11,13 @@ export {
 } from './agent-report.js';
 export { applyBlastRadius, limitRound } from './blast-radius.js';
 export { type CidrCheck, checkIpv4Cidr, checkIpv6Cidr, isAwsId } from './cidr.js';
-export { checkPrefixListEntries, isDefaultRoute, parseRouteConfig, ROUTE_CONFIG_VARIABLES } from './config.js';
+export {
+  checkPrefixListEntries,
+  isDefaultRoute,
+  parseRouteConfig,
+  parseRouteEnvironment,
+  ROUTE_CONFIG_VARIABLES,
+} from './config.js';
 export { ConfigurationError, InvalidInputError } from './errors.js';
 export { assessHealth, assessMember, compareHealthiest, comparePreference, healthyMembers } from './health.js';
 export {

@@ -1,7 +1,7 @@
 import { AwsError } from '../../core/errors.js';
 import { applyFilters, paginate } from './listing.js';
 import type { ResolverRule, ResolverRuleAssociation, Stored } from './model.js';
-import { type Ctx, copyRule, type Params, RESOLVER_LIMITS, type ResolverStore } from './store.js';
+import { type Ctx, copyRule, type Params, type ResolverStore } from './store.js';
 import { invalidParameter, invalidRequest, optionalName, requiredString, sameDomain, vpcId } from './validation.js';
 
 /** AssociateResolverRule: one rule per domain per VPC; CREATING in the answer, COMPLETE after the delay. */
@@ -26,7 +26,7 @@ export function associate(store: ResolverStore, p: Params, ctx: Ctx): ResolverRu
       `[RSLVR-00802] Cannot associate rules with same domain name with same VPC. Conflict with resolver rule "${clash.item.ResolverRuleId}"`,
     );
   }
-  if (store.inRegion(store.associations, ctx).length >= RESOLVER_LIMITS.associationsPerRegion) {
+  if (store.inRegion(store.associations, ctx).length >= store.quotas.associationsPerRegion) {
     throw new AwsError('LimitExceededException', `Account '${ctx.accountId}' has exceeded 'max-rule-associations'`);
   }
   const id = store.ids.next('rslvr-rrassoc-');

@@ -3,7 +3,7 @@ import { AwsError } from '../../core/errors.js';
 import { derivedVpcId, endpointArn } from './ids.js';
 import { applyFilters, paginate } from './listing.js';
 import type { EndpointDirection, EndpointIpAddress, ResolverEndpoint, TargetProtocol } from './model.js';
-import { type Ctx, type Params, RESOLVER_LIMITS, type ResolverStore, tagMap } from './store.js';
+import { type Ctx, type Params, type ResolverStore, tagMap } from './store.js';
 import {
   invalidParameter,
   invalidRequest,
@@ -46,10 +46,10 @@ export function createEndpoint(store: ResolverStore, p: Params, ctx: Ctx): Resol
   }
   // The API reference: "Even though the minimum is 1, Route 53 requires that you create at least two."
   if (requested.length < 2) throw invalidRequest('Resolver endpoint needs to have at least 2 IP addresses.');
-  if (requested.length > RESOLVER_LIMITS.ipAddressesPerEndpoint) {
+  if (requested.length > store.quotas.ipAddressesPerEndpoint) {
     throw new AwsError(
       'LimitExceededException',
-      `The resolver endpoint can have at most ${RESOLVER_LIMITS.ipAddressesPerEndpoint} IP addresses.`,
+      `The resolver endpoint can have at most ${store.quotas.ipAddressesPerEndpoint} IP addresses.`,
     );
   }
   const inRegion = store.inRegion(store.endpoints, ctx);
@@ -59,7 +59,7 @@ export function createEndpoint(store: ResolverStore, p: Params, ctx: Ctx): Resol
       `Resolver Endpoint with creator request id ${creatorRequestId} already exists`,
     );
   }
-  if (inRegion.length >= RESOLVER_LIMITS.endpointsPerRegion) {
+  if (inRegion.length >= store.quotas.endpointsPerRegion) {
     throw new AwsError('LimitExceededException', `Account '${ctx.accountId}' has exceeded 'max-endpoints'`);
   }
   const id = store.ids.next(direction === 'OUTBOUND' ? 'rslvr-out-' : 'rslvr-in-');

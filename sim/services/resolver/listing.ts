@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { AwsError } from '../../core/errors.js';
 import { invalidParameter } from './validation.js';
 
@@ -42,11 +43,13 @@ const DEFAULT_MAX_RESULTS = 100;
 
 /**
  * One page of items in creation order. NextToken names the creation sequence number of the next
- * item and the list it belongs to, so deleting items between pages neither skips nor repeats others.
+ * item, the list it belongs to and the filters it was asked with: the API reference asks for the same
+ * Filters with every NextToken of a listing. AWS's answer to other filters is not documented; the sim
+ * refuses the token (InvalidNextTokenException), so a caller that changes them mid-listing is seen.
  */
 export function paginate<T extends { seq: number }>(
   items: T[],
-  params: { MaxResults?: unknown; NextToken?: unknown },
+  params: { MaxResults?: unknown; NextToken?: unknown; Filters?: unknown },
   list: string,
 ): Page<T> {
   const maxResults = params.MaxResults ?? DEFAULT_MAX_RESULTS;
@@ -55,27 +58,43 @@ export function paginate<T extends { seq: number }>(
       `1 validation error detected: Value '${String(maxResults)}' at 'maxResults' failed to satisfy constraint: Member must have value between 1 and 100`,
     );
   }
+  const filters = filtersDigest(params.Filters);
   const sorted = [...items].sort((a, b) => a.seq - b.seq);
-  const from = params.NextToken === undefined ? Number.NEGATIVE_INFINITY : decodeToken(params.NextToken, list);
+  const from = params.NextToken === undefined ? Number.NEGATIVE_INFINITY : decodeToken(params.NextToken, list, filters);
   const rest = sorted.filter((item) => item.seq >= from);
   const page = rest.slice(0, maxResults);
   const next = rest[maxResults];
-  return { items: page, maxResults, ...(next ? { nextToken: encodeToken(list, next.seq) } : {}) };
+  return { items: page, maxResults, ...(next ? { nextToken: encodeToken(list, next.seq, filters) } : {}) };
 }
 
-function encodeToken(list: string, seq: number): string {
-  return Buffer.from(JSON.stringify({ list, seq })).toString('base64url');
+/** The filters as asked, in a short stable form; filter names compared as applyFilters compares them. */
+function filtersDigest(filters: unknown): string {
+  const normal = Array.isArray(filters)
+    ? filters.map((f) => {
+        const { Name, Values } = (f ?? {}) as { Name?: unknown; Values?: unknown };
+        return [typeof Name === 'string' ? filterKey(Name) : Name, Values];
+      })
+    : [];
+  return createHash('sha256').update(JSON.stringify(normal)).digest('base64url').slice(0, 16);
 }
 
-function decodeToken(token: unknown, list: string): number {
+function encodeToken(list: string, seq: number, filters: string): string {
+  return Buffer.from(JSON.stringify({ list, seq, filters })).toString('base64url');
+}
+
+function decodeToken(token: unknown, list: string, filters: string): number {
+  let parsed: { list?: unknown; seq?: unknown; filters?: unknown } = {};
   try {
-    const parsed = JSON.parse(Buffer.from(String(token), 'base64url').toString('utf8')) as {
-      list?: unknown;
-      seq?: unknown;
-    };
-    if (parsed.list === list && typeof parsed.seq === 'number' && Number.isInteger(parsed.seq)) return parsed.seq;
+    parsed = JSON.parse(Buffer.from(String(token), 'base64url').toString('utf8'));
   } catch {
     // falls through to the error below
+  }
+  if (parsed.list === list && typeof parsed.seq === 'number' && Number.isInteger(parsed.seq)) {
+    if (parsed.filters === filters) return parsed.seq;
+    throw new AwsError(
+      'InvalidNextTokenException',
+      'The NextToken was given with other Filters than the request that returned it: use the same Filters.',
+    );
   }
   throw new AwsError('InvalidNextTokenException', `The value for NextToken is invalid: ${String(token)}`);
 }

@@ -2,15 +2,7 @@ import { AwsError } from '../../core/errors.js';
 import { ruleArn } from './ids.js';
 import { applyFilters, paginate } from './listing.js';
 import type { ResolverRule, RuleType } from './model.js';
-import {
-  type Ctx,
-  copyRule,
-  internetResolverRule,
-  type Params,
-  RESOLVER_LIMITS,
-  type ResolverStore,
-  tagMap,
-} from './store.js';
+import { type Ctx, copyRule, internetResolverRule, type Params, type ResolverStore, tagMap } from './store.js';
 import {
   invalidParameter,
   invalidRequest,
@@ -52,7 +44,7 @@ export function createRule(store: ResolverStore, p: Params, ctx: Ctx, outsidePro
       `Resolver Rule with creator request id ${creatorRequestId} already exists`,
     );
   }
-  if (inRegion.length >= RESOLVER_LIMITS.rulesPerRegion) {
+  if (inRegion.length >= store.quotas.rulesPerRegion) {
     throw new AwsError('LimitExceededException', `Account '${ctx.accountId}' has exceeded 'max-rules'`);
   }
   const id = store.ids.next('rslvr-rr-');

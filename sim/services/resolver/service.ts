@@ -4,10 +4,18 @@ import { associate, associatedRules, disassociate, getAssociation, listAssociati
 import { createEndpoint, deleteEndpoint, getEndpoint, listEndpoints } from './endpoints.js';
 import type { ResolverRule } from './model.js';
 import { createRule, deleteRule, getRule, listRules, updateRule } from './rules.js';
-import { type Ctx, copyRule, type Params, type ResolverServiceOptions, ResolverStore, tagsOf } from './store.js';
+import {
+  type Ctx,
+  copyRule,
+  type Params,
+  type ResolverQuotas,
+  type ResolverServiceOptions,
+  ResolverStore,
+  tagsOf,
+} from './store.js';
 import { listTags, tagResource, untagResource } from './tags.js';
 
-export { RESOLVER_LIMITS, type ResolverServiceOptions } from './store.js';
+export { RESOLVER_LIMITS, type ResolverQuotas, type ResolverServiceOptions } from './store.js';
 
 /**
  * Route 53 Resolver (awsJson1_1, target prefix Route53Resolver): outbound and inbound endpoints,
@@ -90,7 +98,8 @@ export class ResolverService implements JsonService {
   /**
    * Scenario routes under /_sim/route53resolver/: `GET state`; `POST rules` (CreateResolverRule's
    * input, plus `Region`, and RuleType RECURSIVE allowed: a rule made outside the product);
-   * `POST associations` (AssociateResolverRule's input, COMPLETE at once); `POST endpoints`.
+   * `POST associations` (AssociateResolverRule's input, COMPLETE at once); `POST endpoints`;
+   * `POST quotas` (`{ rulesPerRegion: 5000, ... }`: a granted quota increase; only raises).
    */
   control(method: string, subpath: string, body: unknown): unknown {
     const input = (body ?? {}) as Params;
@@ -102,6 +111,7 @@ export class ResolverService implements JsonService {
     if (method === 'GET' && (subpath === '' || subpath === 'state')) return this.snapshot();
     if (method === 'POST' && subpath === 'rules') return createRule(this.store, input, ctx, true);
     if (method === 'POST' && subpath === 'endpoints') return createEndpoint(this.store, input, ctx);
+    if (method === 'POST' && subpath === 'quotas') return this.raiseQuotas(input);
     if (method === 'POST' && subpath === 'associations') {
       const created = associate(this.store, input, ctx);
       const stored = this.store.associations.get(created.Id);
@@ -109,6 +119,29 @@ export class ResolverService implements JsonService {
       return stored ? { ...stored.item } : created;
     }
     throw new Error(`no control route ${method} /_sim/route53resolver/${subpath}`);
+  }
+
+  /**
+   * Raises quotas as Service Quotas grants an increase: each named quota to a whole number not below
+   * its current value. Anything else is refused before any quota changes.
+   */
+  raiseQuotas(input: Params): ResolverQuotas {
+    const raised: Partial<ResolverQuotas> = {};
+    for (const [name, value] of Object.entries(input)) {
+      if (name === 'Region') continue;
+      if (!Object.hasOwn(this.store.quotas, name)) {
+        throw new Error(
+          `no Route 53 Resolver quota named ${name} (have: ${Object.keys(this.store.quotas).join(', ')})`,
+        );
+      }
+      const current = this.store.quotas[name as keyof ResolverQuotas];
+      if (typeof value !== 'number' || !Number.isInteger(value) || value < current) {
+        throw new Error(`quota ${name} must be a whole number of at least ${current}, got ${JSON.stringify(value)}`);
+      }
+      raised[name as keyof ResolverQuotas] = value;
+    }
+    Object.assign(this.store.quotas, raised);
+    return { ...this.store.quotas };
   }
 
   /** The VPC an endpoint's network interfaces are in (the path its forwarded queries take), or undefined. */

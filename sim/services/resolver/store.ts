@@ -19,15 +19,24 @@ export interface ResolverServiceOptions {
   associationDelayMs?: number;
   /** Seed of the deterministic ids. */
   idSeed?: string;
+  /** Quotas raised above the defaults, as a granted Service Quotas increase raises them. */
+  quotas?: Partial<ResolverQuotas>;
+}
+
+export interface ResolverQuotas {
+  endpointsPerRegion: number;
+  ipAddressesPerEndpoint: number;
+  rulesPerRegion: number;
+  associationsPerRegion: number;
 }
 
 /** Default per-region quotas of Route 53 Resolver. */
-export const RESOLVER_LIMITS = {
+export const RESOLVER_LIMITS: Readonly<ResolverQuotas> = {
   endpointsPerRegion: 4,
   ipAddressesPerEndpoint: 6,
   rulesPerRegion: 1000,
   associationsPerRegion: 2000,
-} as const;
+};
 
 export type Ctx = Pick<RequestContext, 'region' | 'accountId' | 'clock'>;
 export type Params = Record<string, unknown>;
@@ -42,12 +51,15 @@ export class ResolverStore {
   readonly rules = new Map<string, Stored<ResolverRule>>();
   readonly associations = new Map<string, Stored<ResolverRuleAssociation>>();
   readonly ids: ResolverIds;
+  /** The quotas in force: the defaults, raised by the options or the `quotas` control route. */
+  quotas: ResolverQuotas;
   /** The sim's clock as last seen on a request; control routes, which get no context, use it. */
   clock = new SimClock();
   private seq = 0;
 
   constructor(readonly options: ResolverServiceOptions = {}) {
     this.ids = new ResolverIds(options.idSeed);
+    this.quotas = { ...RESOLVER_LIMITS, ...options.quotas };
   }
 
   /** The order resources were created in, which listings follow. */
@@ -66,6 +78,7 @@ export class ResolverStore {
     this.associations.clear();
     this.seq = 0;
     this.ids.reset();
+    this.quotas = { ...RESOLVER_LIMITS, ...this.options.quotas };
   }
 
   /** Remembers the request's clock, so control routes see simulated time too. */

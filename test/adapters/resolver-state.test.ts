@@ -1,0 +1,87 @@
+import { randomBytes } from 'node:crypto';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHUNK_CHARS, ResolverStateStore, splitPacked } from '../../functions/adapters/resolver-state.js';
+import { type SimAccount, startSim } from '../../sim/index.js';
+
+const NOW = '2026-03-01T12:00:00.000Z';
+
+// The run record in the simulated DynamoDB, which refuses an item above 400 KB as DynamoDB does.
+describe('ResolverStateStore run records', () => {
+  let sim: SimAccount;
+  let store: ResolverStateStore;
+  const saved: Record<string, string | undefined> = {};
+
+  beforeAll(async () => {
+    sim = await startSim();
+    // The adapter's client is made from the environment on first use, as in Lambda.
+    for (const [key, value] of Object.entries(sim.env())) {
+      saved[key] = process.env[key];
+      process.env[key] = value;
+    }
+    const dynamo = new DynamoDBClient({});
+    await dynamo.send(
+      new CreateTableCommand({
+        TableName: 'state',
+        KeySchema: [
+          { AttributeName: 'pk', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+        AttributeDefinitions: [
+          { AttributeName: 'pk', AttributeType: 'S' },
+          { AttributeName: 'sk', AttributeType: 'S' },
+        ],
+        BillingMode: 'PAY_PER_REQUEST',
+      }),
+    );
+    dynamo.destroy();
+    store = new ResolverStateStore('state', 'prod');
+  });
+  afterAll(async () => {
+    for (const [key, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+    await sim.stop();
+  });
+
+  it('stores and reads back a plan larger than one DynamoDB item, gzipped (1,000 names make one)', async () => {
+    // Prepare: 900 KB that gzip cannot shrink, about 1.2 MB once packed: more than 3 items
+    const plan = { actions: Array.from({ length: 900 }, (_, i) => ({ i, noise: randomBytes(1000).toString('hex') })) };
+
+    // Act
+    await store.putRunPart('arn:aws:states:eu-west-2:1:execution:m:big-run', 'plan', plan, NOW, 3600);
+    await store.putRunPart(
+      'arn:aws:states:eu-west-2:1:execution:m:big-run',
+      'outcomes',
+      [{ actionId: 'a' }],
+      NOW,
+      3600,
+    );
+    const read = await store.getRun<typeof plan, { actionId: string }[]>(
+      'arn:aws:states:eu-west-2:1:execution:m:big-run',
+    );
+
+    // Assess
+    expect(read.plan).toEqual(plan);
+    expect(read.outcomes).toEqual([{ actionId: 'a' }]);
+  }, 60_000);
+
+  it('keeps a small part in the run item alone, as before', async () => {
+    // Act
+    const since = sim.log.mark();
+    await store.putRunPart('run-small', 'plan', { actions: [] }, NOW, 3600);
+
+    // Assess
+    expect(await store.getRun('run-small')).toEqual({ plan: { actions: [] } });
+    expect(sim.log.all({ since, service: 'dynamodb' }).map((r) => r.action)).toEqual(['UpdateItem', 'GetItem']);
+  });
+
+  it('splits packed text into marked pieces of at most CHUNK_CHARS, and leaves short text whole', () => {
+    expect(splitPacked('abc')).toEqual(['abc']);
+    expect(splitPacked('')).toEqual(['']);
+    const pieces = splitPacked('x'.repeat(CHUNK_CHARS * 2 + 1));
+    expect(pieces.map((p) => p.length)).toEqual([CHUNK_CHARS + 'chunks:3:'.length, CHUNK_CHARS, 1]);
+    expect(pieces[0]?.startsWith('chunks:3:')).toBe(true);
+  });
+});
