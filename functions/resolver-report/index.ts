@@ -1,9 +1,9 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { finishRun } from '../adapters/lease.js';
 import { notify } from '../adapters/notify.js';
+import { resolverContext } from '../adapters/resolver-context.js';
 import { observeResolverRules } from '../adapters/resolver-rules.js';
 import { logger, metrics } from '../commons/powertools.js';
-import { resolverContext } from '../adapters/resolver-context.js';
 import {
   type FailedResolverRun,
   type ResolverActionOutcome,

@@ -1,7 +1,7 @@
 import { type ActionResult, applyAction } from '../adapters/ec2-routes.js';
+import { LEASE_RENEW_SECONDS, routeConfig, stateTable } from '../adapters/route-context.js';
 import { RetryableAwsError } from '../commons/errors.js';
 import { logger } from '../commons/powertools.js';
-import { LEASE_RENEW_SECONDS, routeConfig, stateTable } from '../adapters/route-context.js';
 import type { ActionOutcome, ApplyInput, ApplyOutput } from '../commons/route-state.js';
 import { InvalidInputError } from '../core/errors.js';
 import { APPLY_CONCURRENCY, APPLY_MAX_ATTEMPTS, batches, retryDelaySeconds } from '../core/routes/apply-rounds.js';
