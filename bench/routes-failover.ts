@@ -65,6 +65,8 @@ interface FailoverRun {
   invocations: Record<string, number>;
   /** Execution environments started on the path (before the last route switched) and in the whole run, by function. */
   environmentsOnPath: Record<string, number>;
+  /** The path's cold starts: function, the in-process import and the whole Init (charged at least the measured init), ms. */
+  initsOnPath: string[];
   environmentsWhole: number;
   executions: string;
   chain: string;
@@ -123,9 +125,11 @@ async function measure(tables: number, initMs: Record<string, number>): Promise<
     const done = Math.max(...product.map((r) => r.end));
     const coldStarts = stack.coldStarts.slice(coldStartsBefore);
     const environmentsOnPath: Record<string, number> = {};
+    const initsOnPath: string[] = [];
     for (const c of coldStarts.filter((c) => c.at < lastRoute)) {
       const fn = c.logicalId.replace(/Function$/, '');
       environmentsOnPath[fn] = (environmentsOnPath[fn] ?? 0) + 1;
+      initsOnPath.push(`${fn} ${(c.importMs ?? Number.NaN).toFixed(0)}/${(c.initMs ?? Number.NaN).toFixed(0)}`);
     }
     return {
       tables,
@@ -143,6 +147,7 @@ async function measure(tables: number, initMs: Record<string, number>): Promise<
       ddbCallsWhole: product.filter((r) => r.service === 'dynamodb').length,
       invocations,
       environmentsOnPath,
+      initsOnPath,
       environmentsWhole: coldStarts.length,
       executions: executions
         .map(
@@ -218,6 +223,10 @@ export async function run(): Promise<string> {
             .map(([fn, n]) => `${fn} ${n}`)
             .join(', ') || 'none'
         }`,
+    ),
+    'cold starts on the path, in-process import / whole Init ms (each Init is charged at least the measured init; an import longer than that is the load of the machine), first run:',
+    ...[...bySize].map(
+      ([tables, runs]) => `  ${String(tables).padStart(3)} tables: ${runs[0]!.initsOnPath.join(', ')}`,
     ),
     'executions started by the event:',
     ...[...bySize].map(([tables, runs]) => `  ${String(tables).padStart(3)} tables: ${runs[0]!.executions}`),
