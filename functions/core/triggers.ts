@@ -1,3 +1,4 @@
+import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbridge';
 import * as z from 'zod';
 import { InvalidInputError } from './errors.js';
 import { isoUtcProblem } from './routes/agent-report.js';
@@ -6,19 +7,11 @@ import { isoUtcProblem } from './routes/agent-report.js';
 // schedule's input, or an operator's manual operation. Validated before anything else happens.
 
 const instanceId = z.string().regex(/^i-[0-9a-f]{8,17}$/, 'must be an EC2 instance id (i-...)');
-const isoTime = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'must be an ISO-8601 time');
 
-const envelope = z.object({
-  version: z.string(),
-  id: z.string().min(1),
-  'detail-type': z.string(),
-  source: z.string(),
-  account: z.string(),
-  time: isoTime,
-  region: z.string(),
-  resources: z.array(z.string()),
-  detail: z.unknown(),
-});
+// The envelope every EventBridge event shares, as Powertools' parser defines it (detail left unknown:
+// each signal's detail is checked by its own schema below); an empty id is refused, as replays are
+// recognised by it.
+const envelope = EventBridgeSchema.extend({ id: z.string().min(1) });
 
 export const instanceStateDetail = z.object({
   'instance-id': instanceId,

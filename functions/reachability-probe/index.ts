@@ -10,7 +10,7 @@ import {
 import { probeTargets } from '../adapters/reachability-probe.js';
 import type { StoredProbeRecord } from '../adapters/reachability-state.js';
 import { sfnClient } from '../commons/clients.js';
-import { logger, metrics } from '../commons/powertools.js';
+import { instrumented, logger, metrics } from '../commons/powertools.js';
 import {
   type NameProbe,
   namesForResolver,
@@ -102,7 +102,7 @@ async function wakeResolver(names: string[], now: string): Promise<string[]> {
  * every run, a notification only when a verdict changes, the resolver reconciler woken for a tracked
  * name answered publicly; a TCP failure is reported and alarmed, never acted on.
  */
-export const handler = async (input: unknown): Promise<ProbeReport> => {
+const handle = async (input: unknown): Promise<ProbeReport> => {
   const trigger = parseProbeTrigger(input);
   const now = new Date().toISOString();
   const resolver = `${probeConfig.resolverAddress}:53`;
@@ -191,3 +191,5 @@ export const handler = async (input: unknown): Promise<ProbeReport> => {
   }
   return report;
 };
+
+export const handler = instrumented({ group: () => probeConfig.groupName }, handle);

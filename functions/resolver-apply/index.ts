@@ -1,7 +1,7 @@
 import { RUN_RECORD_SECONDS, resolverContext } from '../adapters/resolver-context.js';
 import { applyResolverActions } from '../adapters/resolver-rules.js';
 import { RetryableAwsError } from '../commons/errors.js';
-import { logger } from '../commons/powertools.js';
+import { instrumented, logger } from '../commons/powertools.js';
 import { type ResolverActionOutcome, type ResolverApplySummary, summarise } from '../commons/resolver-state.js';
 import type { ResolverRulePlan } from '../core/resolver-rules/index.js';
 
@@ -14,7 +14,7 @@ resolverContext();
  * is tried again (creates are idempotent through their CreatorRequestId). Every call is preceded by the
  * fencing check: once another execution took the lease, the remaining actions fail with LeaseLostError.
  */
-export const handler = async (event: { executionId: string }): Promise<ResolverApplySummary> => {
+const handle = async (event: { executionId: string }): Promise<ResolverApplySummary> => {
   const { store, tuning, leaseSeconds } = resolverContext();
   const run = await store.getRun<ResolverRulePlan, ResolverActionOutcome[]>(event.executionId);
   if (!run.plan) throw new Error(`no plan is stored for ${event.executionId}`);
@@ -34,3 +34,5 @@ export const handler = async (event: { executionId: string }): Promise<ResolverA
   }
   return summary;
 };
+
+export const handler = instrumented({ group: () => resolverContext().config.groupName }, handle);

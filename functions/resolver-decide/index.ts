@@ -1,7 +1,7 @@
 import { createDnsLookup, resolveChains } from '../adapters/dns-resolver.js';
 import { type ResolverContext, RUN_RECORD_SECONDS, resolverContext } from '../adapters/resolver-context.js';
 import { observeResolverRules } from '../adapters/resolver-rules.js';
-import { logger } from '../commons/powertools.js';
+import { instrumented, logger } from '../commons/powertools.js';
 import type { ResolverDecision, ResolverRequest } from '../commons/resolver-state.js';
 import type { NameResolution, ResolverConfig } from '../core/resolver-rules/index.js';
 import { planResolverRules, withStoredNames } from '../core/resolver-rules/index.js';
@@ -84,7 +84,7 @@ function describe(resolution: NameResolution): string {
  * Observe and decide: takes the resolver lease (a dry run only reads), lists the rules and walks the
  * chains side by side, plans, and stores the plan in the state table for the apply and report states.
  */
-export const handler = async (event: { request: ResolverRequest; executionId: string }): Promise<ResolverDecision> => {
+const handle = async (event: { request: ResolverRequest; executionId: string }): Promise<ResolverDecision> => {
   const base = resolverContext();
   const { store } = base;
   // The names and domains of the template plus those stored in the state table, read at each run.
@@ -131,3 +131,5 @@ export const handler = async (event: { request: ResolverRequest; executionId: st
   });
   return decision;
 };
+
+export const handler = instrumented({ group: () => resolverContext().config.groupName }, handle);

@@ -1,4 +1,5 @@
 import { resolverContext } from '../adapters/resolver-context.js';
+import { instrumented } from '../commons/powertools.js';
 import type { ResolverIntakeOutput } from '../commons/resolver-state.js';
 import type { TriggerSummary } from '../commons/route-state.js';
 import { InvalidInputError } from '../core/routes/errors.js';
@@ -20,7 +21,7 @@ function ignoredReport(trigger: Extract<Trigger, { kind: 'agent-report' }>, grou
  * the field named, before any change) and tells why the run happens. Level-triggered: a replayed event
  * only causes one more observation, never a second change.
  */
-export const handler = async (event: { input: unknown }): Promise<ResolverIntakeOutput> => {
+const handle = async (event: { input: unknown }): Promise<ResolverIntakeOutput> => {
   const { config } = resolverContext();
   const trigger = parseTrigger(event.input);
   if (trigger.kind === 'manual') {
@@ -58,3 +59,5 @@ export const handler = async (event: { input: unknown }): Promise<ResolverIntake
       return { request, trigger: base(trigger.kind), ignored: `${trigger.kind} events do not concern resolver rules` };
   }
 };
+
+export const handler = instrumented({ group: () => resolverContext().config.groupName }, handle);

@@ -3,7 +3,7 @@ import { finishRun } from '../adapters/lease.js';
 import { notify } from '../adapters/notify.js';
 import { resolverContext } from '../adapters/resolver-context.js';
 import { observeResolverRules } from '../adapters/resolver-rules.js';
-import { logger, metrics } from '../commons/powertools.js';
+import { instrumented, logger, metrics } from '../commons/powertools.js';
 import {
   type FailedResolverRun,
   type ResolverActionOutcome,
@@ -56,7 +56,7 @@ function causeMessage(cause: string | undefined): string {
  * the actions already applied are listed and the history stored, so the next run builds on them; a
  * failure of the verification read leaves the run `unverified`, not failed.
  */
-export const handler = async (input: ResolverRunState | FailedResolverRun): Promise<ResolverReport> => {
+const handle = async (input: ResolverRunState | FailedResolverRun): Promise<ResolverReport> => {
   const state: ResolverRunState = 'run' in input ? { ...input.run, executionId: input.executionId } : input;
   const { config, store, notificationTargets } = resolverContext();
   const now = new Date().toISOString();
@@ -191,6 +191,8 @@ export const handler = async (input: ResolverRunState | FailedResolverRun): Prom
   }
   return report;
 };
+
+export const handler = instrumented({ group: () => resolverContext().config.groupName }, handle);
 
 function headline(result: ResolverResult, applied: number): string {
   if (result === 'degraded') return `degraded (vendor DNS unanswered), nothing retired, ${applied} changes`;

@@ -1,7 +1,7 @@
 import { type ActionResult, applyAction } from '../adapters/ec2-routes.js';
 import { LEASE_RENEW_SECONDS, routeConfig, stateTable } from '../adapters/route-context.js';
 import { RetryableAwsError } from '../commons/errors.js';
-import { logger } from '../commons/powertools.js';
+import { instrumented, logger } from '../commons/powertools.js';
 import type { ActionOutcome, ApplyInput, ApplyOutput } from '../commons/route-state.js';
 import { InvalidInputError } from '../core/errors.js';
 import { APPLY_CONCURRENCY, APPLY_MAX_ATTEMPTS, batches, retryDelaySeconds } from '../core/routes/apply-rounds.js';
@@ -34,7 +34,7 @@ function failed(action: PlanAction, err: unknown): ActionOutcome {
  * fault outlasted the SDK's retries and attempts remain; the ASL waits retryInSeconds and calls again
  * with the pending actions. Past the last attempt a pending action fails with RetryableAwsError.
  */
-export const handler = async (event: ApplyInput): Promise<ApplyOutput> => {
+const handle = async (event: ApplyInput): Promise<ApplyOutput> => {
   if (!Array.isArray(event?.actions)) throw new InvalidInputError('actions', 'must be a list of plan actions');
   if (typeof event.executionId !== 'string' || event.executionId === '')
     throw new InvalidInputError('executionId', 'is required');
@@ -98,3 +98,5 @@ export const handler = async (event: ApplyInput): Promise<ApplyOutput> => {
   });
   return { outcomes, pending, attempt, retryInSeconds: pending.length ? retryDelaySeconds(attempt) : 0 };
 };
+
+export const handler = instrumented({ group: () => routeConfig.group }, handle);

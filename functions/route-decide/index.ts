@@ -1,7 +1,7 @@
 import { observeEc2 } from '../adapters/ec2-routes.js';
 import { observeMixedPaths } from '../adapters/primary-path.js';
 import { leaseSeconds, routeConfig, stateTable } from '../adapters/route-context.js';
-import { logger } from '../commons/powertools.js';
+import { instrumented, logger } from '../commons/powertools.js';
 import type { DecideOutput, RouteRequest } from '../commons/route-state.js';
 import { reconcileRoutes } from '../core/routes/reconcile.js';
 import type { RouteObservation } from '../core/routes/types.js';
@@ -14,7 +14,7 @@ import type { RouteObservation } from '../core/routes/types.js';
  * the route view may predate its last writes; that can only make this run repeat a write the
  * previous one made, because the target always comes from the record read with the lease.
  */
-export const handler = async (event: {
+const handle = async (event: {
   request: RouteRequest;
   confirming: boolean;
   executionId: string;
@@ -61,3 +61,5 @@ export const handler = async (event: {
     confirmationDelaySeconds: plan.decision.confirmAfterSeconds ?? routeConfig.confirmationDelaySeconds,
   };
 };
+
+export const handler = instrumented({ group: () => routeConfig.group }, handle);

@@ -3,7 +3,7 @@ import { GROUP_TAG } from '../adapters/ec2-routes.js';
 import { EVENT_MEMORY_SECONDS, routeConfig, stateTable } from '../adapters/route-context.js';
 import { ec2Client } from '../commons/clients.js';
 import { classifyAwsError } from '../commons/errors.js';
-import { logger } from '../commons/powertools.js';
+import { instrumented, logger } from '../commons/powertools.js';
 import type { IntakeOutput, RouteRequest } from '../commons/route-state.js';
 import { checkAgentReportTime } from '../core/routes/agent-report.js';
 import { InvalidInputError } from '../core/routes/errors.js';
@@ -51,7 +51,7 @@ function manualRequest(trigger: Extract<Trigger, { kind: 'manual' }>): RouteRequ
  * the field named, before any change), drops what is not ours or was already handled, and
  * records agent reports.
  */
-export const handler = async (event: { input: unknown }): Promise<IntakeOutput> => {
+const handle = async (event: { input: unknown }): Promise<IntakeOutput> => {
   const trigger = parseTrigger(event.input);
   const now = new Date().toISOString();
   if (trigger.kind === 'manual') {
@@ -126,3 +126,5 @@ export const handler = async (event: { input: unknown }): Promise<IntakeOutput> 
   }
   return base;
 };
+
+export const handler = instrumented({ group: () => routeConfig.group }, handle);

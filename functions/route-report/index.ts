@@ -3,7 +3,7 @@ import { observeRouteTables } from '../adapters/ec2-routes.js';
 import { finishRun } from '../adapters/lease.js';
 import { notify } from '../adapters/notify.js';
 import { notificationTargets, routeConfig, stateTable } from '../adapters/route-context.js';
-import { logger, metrics } from '../commons/powertools.js';
+import { instrumented, logger, metrics } from '../commons/powertools.js';
 import type { ActionOutcome, FailedRouteRun, RouteRunState } from '../commons/route-state.js';
 import type { HeldRoute, PathDecision, PlanAction, UnconvergedRoute } from '../core/routes/types.js';
 import { verifyRoutes, verifyRoutesOnPrimaryPath } from '../core/routes/verify.js';
@@ -110,7 +110,7 @@ const MAX_CAUSE = 32_000;
  * that reflects them is stored, so the next run builds on them instead of undoing them. A failure of
  * the verification read leaves the run `unverified`, not failed: the changes stand.
  */
-export const handler = async (input: RouteRunState | FailedRouteRun): Promise<RouteReport> => {
+const handle = async (input: RouteRunState | FailedRouteRun): Promise<RouteReport> => {
   const state: RouteRunState = 'run' in input ? { ...input.run, executionId: input.executionId } : input;
   const now = new Date().toISOString();
   const group = routeConfig.group;
@@ -273,6 +273,8 @@ export const handler = async (input: RouteRunState | FailedRouteRun): Promise<Ro
   }
   return report;
 };
+
+export const handler = instrumented({ group: () => routeConfig.group }, handle);
 
 function headline(
   result: RouteResult,

@@ -54,4 +54,23 @@ describe('LambdaService environment variables', () => {
     expect(process.env.OUTSIDE_ONLY).toBeUndefined();
     expect(process.env.AWS_REGION).toBe('eu-west-2');
   });
+
+  it('sets the runtime variables Powertools reads: an on-demand Lambda execution environment', async () => {
+    // Prepare
+    const read = ['AWS_EXECUTION_ENV', 'AWS_LAMBDA_INITIALIZATION_TYPE', 'AWS_LAMBDA_FUNCTION_NAME'] as const;
+    lambda.register({
+      name: 'powertools-reader',
+      handler: async () => Object.fromEntries(read.map((key) => [key, process.env[key] ?? null])),
+    });
+
+    // Act
+    const { payload } = await lambda.invoke('powertools-reader', {});
+
+    // Assess
+    expect(payload).toEqual({
+      AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
+      AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
+      AWS_LAMBDA_FUNCTION_NAME: 'powertools-reader',
+    });
+  });
 });

@@ -45,6 +45,9 @@ export function runtimeVariables(input: InvocationContextInput, region: string):
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(input.memoryMb),
     AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${input.functionName}`,
     AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
+    // Reserved variable (Lambda docs, "Defined runtime environment variables"): on-demand for a function
+    // without provisioned concurrency. Powertools counts a cold start only when it is on-demand.
+    AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
     // The execution role's temporary credentials, as the runtime provides them.
     AWS_ACCESS_KEY_ID: 'ASIASIMULATEDROLE',
     AWS_SECRET_ACCESS_KEY: 'simulated-role-secret',

@@ -119,11 +119,35 @@ function rewriteMachine(machine: Json, states: Map<string, StateInfo>): Json {
     }
     if (Array.isArray(state.Branches))
       state.Branches = (state.Branches as Json[]).map((b) => rewriteMachine(b, states));
+    for (const key of ['Parameters', 'ItemSelector', 'ResultSelector'] as const) {
+      if (state[key] !== undefined) state[key] = withStateName(state[key], name);
+    }
     if (type === 'Choice' && Array.isArray(state.Choices))
       state.Choices = (state.Choices as Json[]).map(negatedTypeTests);
     rewritten[name] = type === 'Wait' ? waitAsTask(state) : state;
   }
   return { ...machine, States: rewritten };
+}
+
+/**
+ * The context object's `$$.State.Name` as the literal name of the state it is read in. aws-local-stepfunctions
+ * gives `$$` no State object; the name is fixed per state, so it is substituted when the definition is
+ * compiled: a path that is exactly `$$.State.Name` becomes a plain field, and inside an intrinsic function the
+ * path becomes a string literal. `$$.State.EnteredTime` and `$$.State.RetryCount` change during a run and stay
+ * unsupported (the execution fails naming the path).
+ */
+function withStateName(value: unknown, stateName: string): unknown {
+  if (Array.isArray(value)) return value.map((v) => withStateName(v, stateName));
+  if (value === null || typeof value !== 'object') return value;
+  const out: Json = {};
+  for (const [key, v] of Object.entries(value as Json)) {
+    if (key.endsWith('.$') && v === '$$.State.Name') out[key.slice(0, -2)] = stateName;
+    else if (key.endsWith('.$') && typeof v === 'string' && v.startsWith('States.')) {
+      const literal = `'${stateName.replace(/[\\'{}]/g, (c) => `\\${c}`)}'`;
+      out[key] = v.replaceAll('$$.State.Name', () => literal);
+    } else out[key] = withStateName(v, stateName);
+  }
+  return out;
 }
 
 /** A copy of a runnable definition whose Retry intervals and maximum delays are multiplied by `scale`. */
