@@ -67,6 +67,8 @@ interface FailoverRun {
   environmentsOnPath: Record<string, number>;
   /** The path's cold starts: function, the in-process import and the whole Init (charged at least the measured init), ms. */
   initsOnPath: string[];
+  /** ReplaceRoute calls in start order, by 40 (Apply's batches): ms from the first start to the last in each. */
+  batchStartSpreadMs: number[];
   environmentsWhole: number;
   executions: string;
   chain: string;
@@ -88,6 +90,17 @@ function describeChain(chain: RequestRecord[]): string {
     }
   }
   return parts.join(' -> ');
+}
+
+/** ReplaceRoute calls in start order, 40 at a time (Apply's batches): how far apart each batch's calls started. */
+function batchSpreads(replaces: RequestRecord[]): number[] {
+  const starts = replaces.map((r) => r.start).sort((a, b) => a - b);
+  const spreads: number[] = [];
+  for (let i = 0; i < starts.length; i += 40) {
+    const batch = starts.slice(i, i + 40);
+    spreads.push(batch.at(-1)! - batch[0]!);
+  }
+  return spreads;
 }
 
 async function measure(tables: number, initMs: Record<string, number>): Promise<FailoverRun> {
@@ -148,6 +161,7 @@ async function measure(tables: number, initMs: Record<string, number>): Promise<
       invocations,
       environmentsOnPath,
       initsOnPath,
+      batchStartSpreadMs: batchSpreads(replaces),
       environmentsWhole: coldStarts.length,
       executions: executions
         .map(
@@ -227,6 +241,11 @@ export async function run(): Promise<string> {
     'cold starts on the path, in-process import / whole Init ms (each Init is charged at least the measured init; an import longer than that is the load of the machine), first run:',
     ...[...bySize].map(
       ([tables, runs]) => `  ${String(tables).padStart(3)} tables: ${runs[0]!.initsOnPath.join(', ')}`,
+    ),
+    'ReplaceRoute start spread per batch of 40, ms (more than the 100 ms EC2 latency: calls sent at once start after others ended, one more level of depth), first run:',
+    ...[...bySize].map(
+      ([tables, runs]) =>
+        `  ${String(tables).padStart(3)} tables: ${runs[0]!.batchStartSpreadMs.map((ms) => ms.toFixed(0)).join(', ')}`,
     ),
     'executions started by the event:',
     ...[...bySize].map(([tables, runs]) => `  ${String(tables).padStart(3)} tables: ${runs[0]!.executions}`),
