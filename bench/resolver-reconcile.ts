@@ -6,6 +6,7 @@ import { STORED_NAMES_KEY } from '../functions/adapters/resolver-state.js';
 import { type NameResolution, parseResolverConfig, planResolverRules } from '../functions/core/resolver-rules/index.js';
 import { deployTemplate } from '../sim/deploy/deploy.js';
 import { settle } from '../sim/drill/runner.js';
+import { Topology } from '../sim/drill/topology.js';
 import { DrillWorld } from '../sim/drill/world.js';
 import { type SimAccount, startSim } from '../sim/index.js';
 import type { ResolverService } from '../sim/services/resolver/service.js';
@@ -40,7 +41,33 @@ interface RunMeasure {
   resolverCalls: Record<string, number>;
   dynamoCalls: Record<string, number>;
   dnsQueries: number;
+  /** Seconds in each task state, from the execution's history. */
+  states: string;
   result: string;
+}
+
+async function stateSeconds(world: DrillWorld, executionArn: string): Promise<string> {
+  const entered = new Map<string, number>();
+  const spent: string[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await world.call('sfn:GetExecutionHistory', { executionArn, ...(nextToken ? { nextToken } : {}) });
+    for (const e of page.events as {
+      type: string;
+      timestamp: string | number;
+      stateEnteredEventDetails?: { name: string };
+      stateExitedEventDetails?: { name: string };
+    }[]) {
+      const at = new Date(typeof e.timestamp === 'number' ? e.timestamp * 1000 : e.timestamp).getTime();
+      if (e.type === 'TaskStateEntered' && e.stateEnteredEventDetails) entered.set(e.stateEnteredEventDetails.name, at);
+      if (e.type === 'TaskStateExited' && e.stateExitedEventDetails) {
+        const name = e.stateExitedEventDetails.name;
+        spent.push(`${name} ${((at - (entered.get(name) ?? at)) / 1000).toFixed(2)}`);
+      }
+    }
+    nextToken = page.nextToken;
+  } while (nextToken);
+  return spent.join(', ');
 }
 
 /** Creates the rules and associations the reconciler wants, as its own plan and apply adapter make them. */
@@ -87,10 +114,11 @@ async function measureRun(sim: SimAccount, world: DrillWorld): Promise<RunMeasur
     dynamoCalls: countBy(sim, since, 'dynamodb'),
     dnsQueries: sim.dns.queryCount() - dnsBefore,
   };
+  const states = await stateSeconds(world, executionArn);
   const described = await world.call('sfn:DescribeExecution', { executionArn });
   const output = described.output ? JSON.parse(described.output) : { result: described.status };
   const failure = described.status === 'FAILED' ? ` ${described.error}: ${String(described.cause).slice(0, 300)}` : '';
-  return { ...measure, result: `${described.status} ${output.result ?? ''}${failure}`.trim() };
+  return { ...measure, states, result: `${described.status} ${output.result ?? ''}${failure}`.trim() };
 }
 
 const total = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0);
@@ -107,13 +135,14 @@ function line(names: number, label: string, m: RunMeasure): string {
     `DynamoDB ${total(m.dynamoCalls)}`,
     `DNS ${m.dnsQueries}`,
     m.result,
+    `states (s): ${m.states}`,
   ].join(' | ');
 }
 
 async function measureSize(names: number): Promise<{ lines: string[]; noChange: RunMeasure }> {
   const sim = await startSim();
   try {
-    const topology = new DrillWorld(sim, { physical: {} } as never, root);
+    const topology = new Topology(sim);
     await topology.build({
       vpcs: [
         {
@@ -169,7 +198,7 @@ async function measureSize(names: number): Promise<{ lines: string[]; noChange: 
         SweepSchedule: 'rate(1 day)',
       },
     });
-    const world = new DrillWorld(sim, stack, root);
+    const world = new DrillWorld(sim, stack, root, topology);
     // More names than a template parameter holds: they are stored in the state table, as
     // `npm run resolver-names` stores them.
     await world.call('dynamodb:PutItem', {
@@ -202,7 +231,7 @@ async function measureSize(names: number): Promise<{ lines: string[]; noChange: 
 export async function run(): Promise<string> {
   const lines = [
     `tracked names x ${LINKS} CNAME links (${LINKS + 1} rules per name) in 2 VPCs; no-change runs: DNS ${DNS_LATENCY_MS} ms, Resolver ${RESOLVER_LATENCY_MS} ms per call`,
-    ' names run              wall | Resolver calls by API | DynamoDB calls | DNS queries | result',
+    ' names run              wall | Resolver calls by API | DynamoDB calls | DNS queries | result | seconds per task state',
   ];
   const verdicts: string[] = [];
   for (const names of SIZES) {

@@ -3,6 +3,7 @@ import { readSamDefaults } from '../cli/samconfig.js';
 import { type DeployedStack, deployTemplate } from './deploy/deploy.js';
 import { settle } from './drill/runner.js';
 import type { TopologyInput } from './drill/scenario.js';
+import { Topology } from './drill/topology.js';
 import { DrillWorld } from './drill/world.js';
 import type { SimAccount } from './index.js';
 
@@ -180,8 +181,8 @@ export class LocalStack {
 export async function deployLocalStack(sim: SimAccount, options: LocalStackOptions): Promise<LocalStack> {
   const templatePath = resolve(options.templatePath ?? resolve(options.root, 'template.yaml'));
   const stackName = options.stackName ?? readSamDefaults(options.root).stackName ?? 'cgw-autopilot';
-  const early = new DrillWorld(sim, { physical: {} } as DeployedStack, options.root);
-  await early.build(DEMO_TOPOLOGY);
+  const topology = new Topology(sim);
+  await topology.build(DEMO_TOPOLOGY);
   const stack = await deployTemplate({
     templatePath,
     sim,
@@ -191,16 +192,15 @@ export async function deployLocalStack(sim: SimAccount, options: LocalStackOptio
       VendorCidrs: DEMO_VENDOR_CIDR,
       ResolverTrackedNames: DEMO_TRACKED_NAME,
       VendorDnsTargets: sim.dns.servers().join(','),
-      OutboundResolverEndpointId: early.names.endpoint.outbound!,
-      ResolverVpcIds: early.names.vpc.app!,
+      OutboundResolverEndpointId: topology.names.endpoint.outbound!,
+      ResolverVpcIds: topology.names.vpc.app!,
       // The chain walker runs in the private subnets, reaching the vendor DNS through the tunnel.
-      ResolverSubnetIds: `${early.names.subnet['app.private-a']},${early.names.subnet['app.private-b']}`,
-      ResolverSecurityGroupVpcId: early.names.vpc.app!,
+      ResolverSubnetIds: `${topology.names.subnet['app.private-a']},${topology.names.subnet['app.private-b']}`,
+      ResolverSecurityGroupVpcId: topology.names.vpc.app!,
       ResolverDnsEgressCidr: DEMO_VENDOR_CIDR,
     },
   });
-  const world = new DrillWorld(sim, stack, options.root);
-  Object.assign(world.names, early.names);
+  const world = new DrillWorld(sim, stack, options.root, topology);
   const local = new LocalStack(sim, world, stack);
   sim.addControlRoute('agents', (method, _subpath, body) => local.control(method, body));
   await local.heartbeat('boot');

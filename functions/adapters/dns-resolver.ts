@@ -1,4 +1,5 @@
 import { Resolver } from 'node:dns/promises';
+import { mapLimit } from '../commons/concurrency.js';
 import {
   type ChainResult,
   type DnsAddress,
@@ -7,6 +8,13 @@ import {
   normaliseDnsName,
   walkCnameChain,
 } from '../core/dns-chain.js';
+import {
+  type NameResolution,
+  nameResolutions,
+  type ResolverConfig,
+  type ResolverTuning,
+  targetKey,
+} from '../core/resolver-rules/index.js';
 
 export interface DnsLookupOptions {
   /** The vendor's DNS servers: 'ip', 'ip:port' or '[v6]:port', as node:dns setServers takes them. */
@@ -64,6 +72,8 @@ export function createDnsLookup(options: DnsLookupOptions): DnsLookup {
   if (!(Number.isInteger(tries) && tries > 0)) {
     throw new DnsLookupConfigError(`tries must be a positive integer, got ${tries}`);
   }
+  // The one owner of a lost or late DNS answer: c-ares's own tries. Nothing above retries a lookup: an
+  // unanswered name is 'unknown', the plan is degraded (nothing retired) and the next run asks again.
   const resolver = new Resolver({ timeout: timeoutMs, tries });
   try {
     resolver.setServers(servers);
@@ -120,10 +130,6 @@ export async function resolveChains(
   lookup: DnsLookup,
   options: ResolveChainsOptions = {},
 ): Promise<Map<string, ChainResult>> {
-  const concurrency = options.concurrency ?? 8;
-  if (!(Number.isInteger(concurrency) && concurrency > 0)) {
-    throw new RangeError(`concurrency must be a positive integer, got ${concurrency}`);
-  }
   const answers = new Map<string, Promise<LinkAnswer>>();
   const once: DnsLookup = (name) => {
     let answer = answers.get(name);
@@ -134,13 +140,26 @@ export async function resolveChains(
     return answer;
   };
   const distinct = [...new Set(names.map(normaliseDnsName))];
-  const queue = [...distinct];
-  const results = new Map<string, ChainResult>();
-  const worker = async () => {
-    for (let name = queue.shift(); name !== undefined; name = queue.shift()) {
-      results.set(name, await walkCnameChain(name, once, { maxDepth: options.maxDepth }));
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, queue.length) }, worker));
-  return new Map(distinct.map((name) => [name, results.get(name)!]));
+  const results = await mapLimit(distinct, options.concurrency ?? 8, (name) =>
+    walkCnameChain(name, once, { maxDepth: options.maxDepth }),
+  );
+  return new Map(distinct.map((name, i) => [name, results[i]!]));
+}
+
+/** Walks every tracked name's CNAME chain through the vendor's DNS servers, asked directly, as the plan reads them. */
+export async function resolveTrackedNames(
+  config: Pick<ResolverConfig, 'trackedNames' | 'targetIps'>,
+  tuning: Pick<ResolverTuning, 'dnsTimeoutMs' | 'dnsTries' | 'maxCnameDepth' | 'dnsConcurrency'>,
+): Promise<Record<string, NameResolution>> {
+  if (config.trackedNames.length === 0) return {};
+  const lookup = createDnsLookup({
+    servers: config.targetIps.map(targetKey),
+    timeoutMs: tuning.dnsTimeoutMs,
+    tries: tuning.dnsTries,
+  });
+  const chains = await resolveChains(config.trackedNames, lookup, {
+    maxDepth: tuning.maxCnameDepth,
+    concurrency: tuning.dnsConcurrency,
+  });
+  return nameResolutions(chains);
 }

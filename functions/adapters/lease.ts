@@ -1,10 +1,27 @@
-import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from '../commons/clients.js';
 import { classifyAwsError, LeaseHeldError, LeaseLostError } from '../commons/errors.js';
 
 /** The partition of a gateway group in the state table. */
 export const groupKey = (group: string) => `group#${group}`;
 export const epochSeconds = (iso: string) => Math.floor(Date.parse(iso) / 1000);
+
+/** One item of a group, read consistently (it may have just been written by another state); undefined when absent. */
+export async function readGroupItem(
+  tableName: string,
+  group: string,
+  sortKey: string,
+  doing: string,
+): Promise<Record<string, unknown> | undefined> {
+  try {
+    const { Item } = await documentClient().send(
+      new GetCommand({ TableName: tableName, Key: { pk: groupKey(group), sk: sortKey }, ConsistentRead: true }),
+    );
+    return Item;
+  } catch (err) {
+    return classifyAwsError(err, doing);
+  }
+}
 
 export function isConditionFailure(err: unknown): boolean {
   return (err as { name?: string }).name === 'ConditionalCheckFailedException';
@@ -27,28 +44,46 @@ export class ItemLease {
     return { pk: groupKey(this.group), sk: this.sortKey };
   }
 
-  /** Takes (or renews) the lease until now + seconds; the item as it is then; LeaseHeldError when another live owner holds it. */
-  async acquire(owner: string, now: string, seconds: number): Promise<Record<string, unknown> | undefined> {
+  /**
+   * One conditional update of the lease's item, returning its attributes as ReturnValues asks.
+   * `onConditionFailure` says what a failed condition means (throw, or nothing to do); any other
+   * error is classified for the ASL's Retry, naming what was being done.
+   */
+  private async update(
+    input: Omit<UpdateCommandInput, 'TableName' | 'Key'>,
+    doing: string,
+    onConditionFailure: () => void,
+  ): Promise<Record<string, unknown> | undefined> {
     try {
       const { Attributes } = await documentClient().send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: this.key,
-          UpdateExpression: 'SET leaseOwner = :owner, leaseExpiresAt = :expires',
-          ConditionExpression: 'attribute_not_exists(leaseOwner) OR leaseExpiresAt < :now OR leaseOwner = :owner',
-          ExpressionAttributeValues: {
-            ':owner': owner,
-            ':expires': epochSeconds(now) + seconds,
-            ':now': epochSeconds(now),
-          },
-          ReturnValues: 'ALL_NEW',
-        }),
+        new UpdateCommand({ TableName: this.tableName, Key: this.key, ...input }),
       );
       return Attributes;
     } catch (err) {
-      if (isConditionFailure(err)) throw new LeaseHeldError(`another execution is changing the ${this.what}`);
-      return classifyAwsError(err, `taking the lease of the ${this.what}`);
+      if (!isConditionFailure(err)) return classifyAwsError(err, doing);
+      onConditionFailure();
+      return undefined;
     }
+  }
+
+  /** Takes (or renews) the lease until now + seconds; the item as it is then; LeaseHeldError when another live owner holds it. */
+  acquire(owner: string, now: string, seconds: number): Promise<Record<string, unknown> | undefined> {
+    return this.update(
+      {
+        UpdateExpression: 'SET leaseOwner = :owner, leaseExpiresAt = :expires',
+        ConditionExpression: 'attribute_not_exists(leaseOwner) OR leaseExpiresAt < :now OR leaseOwner = :owner',
+        ExpressionAttributeValues: {
+          ':owner': owner,
+          ':expires': epochSeconds(now) + seconds,
+          ':now': epochSeconds(now),
+        },
+        ReturnValues: 'ALL_NEW',
+      },
+      `taking the lease of the ${this.what}`,
+      () => {
+        throw new LeaseHeldError(`another execution is changing the ${this.what}`);
+      },
+    );
   }
 
   /**
@@ -59,21 +94,17 @@ export class ItemLease {
    * must outlast the write that follows (the function's timeout bounds it).
    */
   async hold(owner: string, now: string, seconds: number): Promise<void> {
-    try {
-      await documentClient().send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: this.key,
-          UpdateExpression: 'SET leaseExpiresAt = :expires',
-          ConditionExpression: 'leaseOwner = :owner',
-          ExpressionAttributeValues: { ':owner': owner, ':expires': epochSeconds(now) + seconds },
-        }),
-      );
-    } catch (err) {
-      if (isConditionFailure(err))
+    await this.update(
+      {
+        UpdateExpression: 'SET leaseExpiresAt = :expires',
+        ConditionExpression: 'leaseOwner = :owner',
+        ExpressionAttributeValues: { ':owner': owner, ':expires': epochSeconds(now) + seconds },
+      },
+      `confirming the lease of the ${this.what}`,
+      () => {
         throw new LeaseLostError(`the lease of the ${this.what} was taken by another execution: not writing`);
-      classifyAwsError(err, `confirming the lease of the ${this.what}`);
-    }
+      },
+    );
   }
 
   /** The item without taking the lease (a dry run). */
@@ -88,43 +119,35 @@ export class ItemLease {
   /** Sets `fields` (plain attribute names) and updatedAt, and gives the lease back, in one write conditional on still holding it. */
   async saveAndRelease(owner: string, now: string, fields: Record<string, unknown>): Promise<void> {
     const names = Object.keys(fields);
-    try {
-      await documentClient().send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: this.key,
-          UpdateExpression: `SET ${names.map((n) => `#${n} = :${n}`).join(', ')}, updatedAt = :now REMOVE leaseOwner, leaseExpiresAt`,
-          ConditionExpression: 'leaseOwner = :owner',
-          ExpressionAttributeNames: Object.fromEntries(names.map((n) => [`#${n}`, n])),
-          ExpressionAttributeValues: {
-            ...Object.fromEntries(names.map((n) => [`:${n}`, fields[n]])),
-            ':now': now,
-            ':owner': owner,
-          },
-        }),
-      );
-    } catch (err) {
-      if (isConditionFailure(err))
+    await this.update(
+      {
+        UpdateExpression: `SET ${names.map((n) => `#${n} = :${n}`).join(', ')}, updatedAt = :now REMOVE leaseOwner, leaseExpiresAt`,
+        ConditionExpression: 'leaseOwner = :owner',
+        ExpressionAttributeNames: Object.fromEntries(names.map((n) => [`#${n}`, n])),
+        ExpressionAttributeValues: {
+          ...Object.fromEntries(names.map((n) => [`:${n}`, fields[n]])),
+          ':now': now,
+          ':owner': owner,
+        },
+      },
+      `saving the ${this.what}`,
+      () => {
         throw new LeaseHeldError(`the lease of the ${this.what} expired before the run was saved`);
-      classifyAwsError(err, `saving the ${this.what}`);
-    }
+      },
+    );
   }
 
   /** Gives the lease back without changing the item (failure path); a lease already gone is fine. */
   async release(owner: string): Promise<void> {
-    try {
-      await documentClient().send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: this.key,
-          UpdateExpression: 'REMOVE leaseOwner, leaseExpiresAt',
-          ConditionExpression: 'leaseOwner = :owner',
-          ExpressionAttributeValues: { ':owner': owner },
-        }),
-      );
-    } catch (err) {
-      if (!isConditionFailure(err)) classifyAwsError(err, `releasing the lease of the ${this.what}`);
-    }
+    await this.update(
+      {
+        UpdateExpression: 'REMOVE leaseOwner, leaseExpiresAt',
+        ConditionExpression: 'leaseOwner = :owner',
+        ExpressionAttributeValues: { ':owner': owner },
+      },
+      `releasing the lease of the ${this.what}`,
+      () => {},
+    );
   }
 }
 

@@ -1,8 +1,14 @@
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from '../commons/clients.js';
 import { classifyAwsError } from '../commons/errors.js';
-import { EMPTY_PROBE_RECORD, type NameProbe, type ProbeRecord } from '../core/reachability/index.js';
-import { groupKey, isConditionFailure } from './lease.js';
+import {
+  EMPTY_PROBE_RECORD,
+  type NameProbe,
+  nextProbeRecord,
+  type ProbeRecord,
+  type VerdictChange,
+} from '../core/reachability/index.js';
+import { groupKey, isConditionFailure, readGroupItem } from './lease.js';
 
 // The probe's item in the state table, beside the reconcilers' (pk group#<name>): sk `reachability`
 // holds every name's current verdict, since when, and the last run's results for the CLI to show.
@@ -20,25 +26,20 @@ export class ReachabilityStore {
   ) {}
 
   async read(): Promise<StoredProbeRecord> {
-    try {
-      const { Item } = await documentClient().send(
-        new GetCommand({
-          TableName: this.tableName,
-          Key: { pk: groupKey(this.group), sk: SORT_KEY },
-          ConsistentRead: true,
-        }),
-      );
-      if (!Item) return { ...EMPTY_PROBE_RECORD, lastResults: [] };
-      return {
-        names: (Item.names as ProbeRecord['names'] | undefined) ?? {},
-        lastRunAt: (Item.lastRunAt as string | undefined) ?? null,
-        resolverWokenAt: (Item.resolverWokenAt as string | undefined) ?? null,
-        revision: Number(Item.revision ?? 0),
-        lastResults: (Item.lastResults as NameProbe[] | undefined) ?? [],
-      };
-    } catch (err) {
-      return classifyAwsError(err, `reading the reachability record of group ${this.group}`);
-    }
+    const item = await readGroupItem(
+      this.tableName,
+      this.group,
+      SORT_KEY,
+      `reading the reachability record of group ${this.group}`,
+    );
+    if (!item) return { ...EMPTY_PROBE_RECORD, lastResults: [] };
+    return {
+      names: (item.names as ProbeRecord['names'] | undefined) ?? {},
+      lastRunAt: (item.lastRunAt as string | undefined) ?? null,
+      resolverWokenAt: (item.resolverWokenAt as string | undefined) ?? null,
+      revision: Number(item.revision ?? 0),
+      lastResults: (item.lastResults as NameProbe[] | undefined) ?? [],
+    };
   }
 
   /**
@@ -59,6 +60,29 @@ export class ReachabilityStore {
     } catch (err) {
       if (isConditionFailure(err)) return false;
       return classifyAwsError(err, `storing the reachability record of group ${this.group}`);
+    }
+  }
+
+  /**
+   * Stores a run's record unless another run wrote first; then the changes are computed again from that
+   * run's record. A run overtaken by a later-started one stores nothing and reports no change.
+   */
+  async record(
+    probes: NameProbe[],
+    now: string,
+  ): Promise<{ stored: StoredProbeRecord; changes: VerdictChange[]; stale: boolean }> {
+    // This loop owns one failure class: a conditional write lost to another probe run (optimistic
+    // concurrency), retried by reading again and computing anew. AWS faults are the SDK's attempts'; what
+    // outlasts them fails the invocation, which Lambda's asynchronous invocation retries (the schedule and
+    // the rules invoke the probe asynchronously: by default two more tries, Lambda docs "Error handling and
+    // automatic retries in Lambda"), and the next scheduled run catches up in any case.
+    for (let attempt = 0; ; attempt++) {
+      const previous = await this.read();
+      const { record: next, changes, stale } = nextProbeRecord(previous, probes, now);
+      if (stale) return { stored: previous, changes, stale };
+      const stored = { ...next, lastResults: probes };
+      if (await this.write(stored, previous.revision)) return { stored, changes, stale };
+      if (attempt >= 4) throw new Error('the reachability record kept changing under this run');
     }
   }
 }

@@ -16,6 +16,7 @@ import {
   UpdateResolverRuleCommand,
 } from '@aws-sdk/client-route53resolver';
 import { resolverClient } from '../commons/clients.js';
+import { mapLimit } from '../commons/concurrency.js';
 import { classifyAwsError, isRetryable, LeaseLostError } from '../commons/errors.js';
 import type { ResolverActionOutcome } from '../commons/resolver-state.js';
 import {
@@ -42,17 +43,6 @@ export interface ResolverObservation {
   unmanagedAssociations: ObservedUnmanagedAssociation[];
   /** Route 53 Resolver calls the observation made. */
   calls: number;
-}
-
-/** Runs fn over items, at most `limit` at a time, keeping the order of the results. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    for (let i = next++; i < items.length; i = next++) results[i] = await fn(items[i] as T);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }
 
 function fromSdkTargets(targets: SdkTargetAddress[] | undefined): TargetAddress[] {
@@ -326,14 +316,14 @@ async function applyOne(
   }
 }
 
-/** Deleting a rule whose disassociation is still going on: worth another try later. */
-function isTransient(err: unknown): boolean {
-  return isRetryable(err) || errorName(err) === 'ResourceInUseException';
+/** Deleting a rule whose disassociation is still going on: the one failure this adapter tries again itself. */
+function isDisassociationPending(err: unknown): boolean {
+  return errorName(err) === 'ResourceInUseException';
 }
 
 export interface ApplyOptions {
   concurrency: number;
-  /** Tries per action on top of the SDK's own retries, for throttling that outlasts them. */
+  /** Tries of a delete refused while its rule's disassociation finishes (ResourceInUseException). */
   tries?: number;
   backoffMs?: number;
   client?: Route53ResolverClient;
@@ -360,17 +350,13 @@ export async function applyResolverActions(
   const ruleIds = new Map([...done.values()].filter((o) => o.ruleId).map((o) => [o.actionId, o.ruleId as string]));
 
   let leaseLost: string | undefined;
+  /** An action not written because the run lost its lease: failed for good, whatever the ASL retries. */
+  const stopped = (action: ResolverRuleAction, error: string): void => {
+    outcomes.set(action.actionId, { actionId: action.actionId, status: 'failed', error, retryable: false });
+  };
   const run = async (action: ResolverRuleAction): Promise<void> => {
     if (done.has(action.actionId)) return;
-    if (leaseLost) {
-      outcomes.set(action.actionId, {
-        actionId: action.actionId,
-        status: 'failed',
-        error: leaseLost,
-        retryable: false,
-      });
-      return;
-    }
+    if (leaseLost) return stopped(action, leaseLost);
     if (action.kind === 'associate-rule' && action.ruleId === null && !ruleIds.has(action.createActionId ?? '')) {
       outcomes.set(action.actionId, { actionId: action.actionId, status: 'skipped', detail: 'its create-rule failed' });
       return;
@@ -386,16 +372,16 @@ export async function applyResolverActions(
         if (err instanceof LeaseLostError) {
           // Another run holds the rules now: this one stops writing, and says so for every action left.
           leaseLost = errorText(err);
-          outcomes.set(action.actionId, {
-            actionId: action.actionId,
-            status: 'failed',
-            error: leaseLost,
-            retryable: false,
-          });
-          return;
+          return stopped(action, leaseLost);
         }
-        const retryable = isTransient(err);
-        if (retryable && attempt < tries) {
+        // One owner per failure class. Throttling, 5xx and dropped connections: the SDK's attempts
+        // (commons/clients.ts), then the ASL's Retry of Apply on the RetryableAwsError the handler throws
+        // for outcomes left retryable; trying them here too would multiply the SDK's attempts. A delete
+        // refused while the disassociation this run just made finishes (ResourceInUseException, a 4xx the
+        // SDK does not retry) is this loop's: it passes in seconds, so it is tried again here, and only
+        // what outlasts `tries` goes to the ASL's Retry with the rest.
+        const retryable = isRetryable(err) || isDisassociationPending(err);
+        if (isDisassociationPending(err) && attempt < tries) {
           await sleep(Math.random() * backoffMs * 2 ** attempt);
           continue;
         }

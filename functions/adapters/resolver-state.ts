@@ -3,7 +3,7 @@ import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from '../commons/clients.js';
 import { classifyAwsError } from '../commons/errors.js';
 import type { ResolverNameHistory, StoredResolverNames } from '../core/resolver-rules/index.js';
-import { epochSeconds, groupKey, ItemLease } from './lease.js';
+import { epochSeconds, groupKey, ItemLease, readGroupItem } from './lease.js';
 
 // The resolver reconciler's items in the state table, beside the route reconciler's (pk group#<name>):
 // sk `resolver-state` holds its lease and the names' history (a lease distinct from the routes' one),
@@ -41,8 +41,13 @@ export function splitPacked(packed: string, chunkChars = CHUNK_CHARS): string[] 
   return pieces;
 }
 
+/**
+ * The history as stored: packed (gzip, base64) since 2,000 names of depth 3 make more than DynamoDB's
+ * 400 KB per item as a map; a map written by an earlier version is still read.
+ */
 function historyOf(item: Record<string, unknown> | undefined): ResolverNameHistory {
-  const history = item?.history as ResolverNameHistory | undefined;
+  const stored = item?.history;
+  const history = (typeof stored === 'string' ? unpack(stored) : stored) as ResolverNameHistory | undefined;
   return { lastSeenAt: history?.lastSeenAt ?? {}, lastKnownChains: history?.lastKnownChains ?? {} };
 }
 
@@ -74,7 +79,7 @@ export class ResolverStateStore {
 
   /** Stores the next history and gives the lease back in one conditional write. */
   async saveHistoryAndRelease(history: ResolverNameHistory, owner: string, now: string): Promise<void> {
-    await this.lease.saveAndRelease(owner, now, { history });
+    await this.lease.saveAndRelease(owner, now, { history: pack(history) });
   }
 
   /** Gives the lease back without touching the history; a lease already gone is fine. */
@@ -84,18 +89,8 @@ export class ResolverStateStore {
 
   /** The names and domains stored for the group, as written (validated by the core); none when absent. */
   async readStoredNames(): Promise<StoredResolverNames | undefined> {
-    try {
-      const { Item } = await documentClient().send(
-        new GetCommand({
-          TableName: this.tableName,
-          Key: { pk: pk(this.group), sk: STORED_NAMES_KEY },
-          ConsistentRead: true,
-        }),
-      );
-      return Item ? { trackedNames: Item.trackedNames, staticDomains: Item.staticDomains } : undefined;
-    } catch (err) {
-      return classifyAwsError(err, 'reading the stored resolver names');
-    }
+    const item = await readGroupItem(this.tableName, this.group, STORED_NAMES_KEY, 'reading the stored resolver names');
+    return item ? { trackedNames: item.trackedNames, staticDomains: item.staticDomains } : undefined;
   }
 
   /** Replaces the stored names and domains (already validated by the caller). */

@@ -111,10 +111,12 @@ export class StateTable {
     receivedAt: string,
     staleAfterSeconds: number,
     keepSeconds: number,
-  ): Promise<AgentReportJudgement> {
+  ): Promise<AgentReportJudgement & { previous: StoredAgentReport | null }> {
     for (let attempt = 1; ; attempt++) {
       const stored = await this.readStoredAgentReport(group, report.instanceId);
-      const judgement = judgeAgentReport(report, stored, receivedAt, staleAfterSeconds);
+      const judged = judgeAgentReport(report, stored, receivedAt, staleAfterSeconds);
+      // The report it was judged against goes with the verdict: what the new one changes is told from it.
+      const judgement = { ...judged, previous: stored };
       if (!judgement.accept) return judgement;
       const { record } = judgement;
       try {

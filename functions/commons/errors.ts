@@ -19,7 +19,21 @@ export class LeaseLostError extends Error {
   }
 }
 
-/** An AWS call failed in a way that may pass (throttling, 5xx, timeout) after the SDK's own retries. */
+/**
+ * An AWS call failed in a way that may pass (throttling, 5xx, timeout) after the SDK's own retries.
+ *
+ * Who retries what, one owner per failure class:
+ * - one call's throttling, 5xx, timeout or dropped connection: the SDK's standard retry strategy
+ *   (maxAttempts 4, commons/clients.ts), within the invocation. No handler or adapter tries such a
+ *   call again itself;
+ * - the same failure outlasting the SDK: this error, for the ASL's Retry of the state (seconds to
+ *   minutes, beyond what one invocation may wait), which also owns the Lambda service's own faults
+ *   (Lambda.TooManyRequestsException, Lambda.ServiceException, ...);
+ * - another execution holding the lease: LeaseHeldError, the ASL's Retry of Decide;
+ * - a rule delete refused while its disassociation finishes: the apply loop (adapters/resolver-rules.ts);
+ * - a conditional write lost to another probe run: the probe's record loop;
+ * - a lost DNS answer: the lookup's own tries (adapters/dns-resolver.ts).
+ */
 export class RetryableAwsError extends Error {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);

@@ -1,3 +1,4 @@
+import type { RunResult } from '../core/report.js';
 import type {
   BlastRadiusBlock,
   ResolverRuleConflict,
@@ -61,16 +62,7 @@ export interface ResolverRunState extends ResolverIntakeOutput {
   failure?: { Error: string; Cause?: string };
 }
 
-export type ResolverResult =
-  | 'converged'
-  | 'no-change'
-  | 'partial'
-  | 'degraded'
-  | 'blocked'
-  | 'dry-run'
-  | 'unverified'
-  | 'lease-lost'
-  | 'failed';
+export type ResolverResult = Exclude<RunResult, 'continuing' | 'no-healthy-member' | 'refused'>;
 
 export interface ResolverReport {
   group: string;

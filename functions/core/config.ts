@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { ConfigurationError } from './errors.js';
+import { type CidrCheck, checkIpv4Cidr, checkIpv6Cidr } from './ip.js';
 import { domainNameProblem, normaliseDomainName } from './resolver-rules/domain-names.js';
-import { type CidrCheck, checkIpv4Cidr, checkIpv6Cidr } from './routes/cidr.js';
 
 // Every environment variable the functions read has exactly one rule here, whichever reconciler reads
 // it; each reconciler's schema (routes/config.ts, resolver-rules/config.ts, reachability/config.ts)
@@ -161,7 +161,7 @@ export function optionalText(text: string): string | undefined {
  */
 export const GROUP_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
 
-export const groupName = rule((text) =>
+const groupName = rule((text) =>
   GROUP_NAME_PATTERN.test(required(text))
     ? text
     : reject(`"${text}" is not valid (expected letters, digits, - and _, at most 128)`),
@@ -188,6 +188,9 @@ function deploymentOf(values: ValuesOf<typeof deploymentShape>): Deployment {
 /** The values a shape of rules reads. */
 export type ValuesOf<S extends z.ZodRawShape> = z.output<z.ZodObject<S>>;
 
+/** The values a reconciler's shape reads, with the GROUP_NAME every reconciler reads. */
+export type ReconcilerValues<S extends z.ZodRawShape> = ValuesOf<S> & { GROUP_NAME: string };
+
 /**
  * A reconciler's schema: its variables' rules, then `build`, which shapes the values and applies the
  * checks across variables (it throws `configurationError` naming the variable at fault). `build` runs
@@ -212,15 +215,21 @@ export function reconcilerSchema<
   E = object,
 >(
   shape: S,
-  configOf: (values: ValuesOf<S>) => C,
+  configOf: (values: ReconcilerValues<S>) => C,
   extra?: { shape: X; of: (values: ValuesOf<X>) => E },
 ): { config: (env: Env) => C; environment: (env: Env) => Deployment & E & { config: C } } {
-  const configSchema = schemaOf(shape, configOf);
-  const environmentSchema = schemaOf({ ...shape, ...extra?.shape, ...deploymentShape }, (values) => ({
-    config: configOf(values as ValuesOf<S>),
-    ...(extra ? extra.of(values as unknown as ValuesOf<X>) : ({} as E)),
-    ...deploymentOf(values as unknown as ValuesOf<typeof deploymentShape>),
-  }));
+  // Every reconciler reads GROUP_NAME, by the one rule.
+  const configSchema = schemaOf({ GROUP_NAME: groupName, ...shape }, (values) =>
+    configOf(values as unknown as ReconcilerValues<S>),
+  );
+  const environmentSchema = schemaOf(
+    { GROUP_NAME: groupName, ...shape, ...extra?.shape, ...deploymentShape },
+    (values) => ({
+      config: configOf(values as unknown as ReconcilerValues<S>),
+      ...(extra ? extra.of(values as unknown as ValuesOf<X>) : ({} as E)),
+      ...deploymentOf(values as unknown as ValuesOf<typeof deploymentShape>),
+    }),
+  );
   return {
     config: (env) => parseEnvironment(configSchema, env),
     environment: (env) => parseEnvironment(environmentSchema, env) as Deployment & E & { config: C },
@@ -263,10 +272,14 @@ function cidrList(check: (text: string) => CidrCheck): (text: string) => string[
     );
 }
 
-/** The vendor's IPv4 CIDRs: canonical, each once, no default route. */
-export const managedCidrs = rule(cidrList(checkIpv4Cidr));
-/** The vendor's IPv6 CIDRs: canonical (RFC 5952), each once, no default route. */
-export const managedIpv6Cidrs = rule(cidrList(checkIpv6Cidr));
+/**
+ * The vendor's CIDRs, IPv4 and IPv6: canonical (RFC 5952), each once, no default route. The routes
+ * manage them, the probe tells a vendor-private answer by them.
+ */
+export const vendorCidrShape = {
+  MANAGED_CIDRS: rule(cidrList(checkIpv4Cidr)),
+  MANAGED_IPV6_CIDRS: rule(cidrList(checkIpv6Cidr)),
+};
 
 /** Domain names as Route 53 Resolver rules take them: normalised, none twice. */
 export function readDomainNames(values: readonly string[]): string[] {

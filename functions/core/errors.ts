@@ -1,22 +1,23 @@
 // Errors of the pure core; their names are load-bearing (the ASL's Catch and the operators match on them).
-/** A configuration variable is missing or malformed; `variable` names it. */
-export class ConfigurationError extends Error {
-  readonly variable: string;
 
-  constructor(variable: string, message: string) {
-    super(`${variable}: ${message}`);
-    this.name = 'ConfigurationError';
-    this.variable = variable;
+/** An error about one named part of what the core was given: the message starts with that name. */
+abstract class PartError extends Error {
+  constructor(
+    readonly part: string,
+    message: string,
+  ) {
+    super(`${part}: ${message}`);
   }
 }
 
-/** The observation or request handed to the core is inconsistent; `field` names the offending part. */
-export class InvalidInputError extends Error {
-  readonly field: string;
+/** A configuration variable is missing or malformed; `variable` names it. */
+export class ConfigurationError extends PartError {
+  override readonly name = 'ConfigurationError';
+  readonly variable = this.part;
+}
 
-  constructor(field: string, message: string) {
-    super(`${field}: ${message}`);
-    this.name = 'InvalidInputError';
-    this.field = field;
-  }
+/** The observation or request handed to the core is inconsistent; `field` names the offending part. */
+export class InvalidInputError extends PartError {
+  override readonly name = 'InvalidInputError';
+  readonly field = this.part;
 }

@@ -100,12 +100,25 @@ export const manualOperation = z.strictObject({
 export type AgentReportDetail = z.infer<typeof agentReportDetail>;
 export type ManualOperation = z.infer<typeof manualOperation>;
 
+/** An operator's request in one line, for the execution's output and the log. */
+export function describeOperation(op: ManualOperation): string {
+  return `${op.operation}${op.targetInstanceId ? ` to ${op.targetInstanceId}` : ''}${op.dryRun ? ' (dry run)' : ''} by ${op.requestedBy ?? 'an operator'}`;
+}
+
 /** A validated trigger, in the reconcilers' words. */
 export type Trigger =
   | { kind: 'instance-state'; eventId: string; instanceId: string; state: string }
   | { kind: 'stack-replaced'; eventId: string; physicalId: string | null; status: string }
   | { kind: 'agent-report'; eventId: string; report: AgentReportDetail }
-  | { kind: 'alarm'; eventId: string; alarmName: string; state: string; metric: string | null }
+  | {
+      kind: 'alarm';
+      eventId: string;
+      alarmName: string;
+      state: string;
+      metric: string | null;
+      /** The instances its metrics are about (their `InstanceId` dimension): status-check alarms name one. */
+      instanceIds: string[];
+    }
   | { kind: 'health'; eventId: string; eventTypeCode: string; service: string }
   | { kind: 'schedule'; eventId: string }
   | {
@@ -161,13 +174,18 @@ export function parseTrigger(input: unknown): Trigger {
       return { kind: 'agent-report', eventId: event.id, report: parseWith(agentReportDetail, event.detail, 'detail') };
     case 'aws.cloudwatch / CloudWatch Alarm State Change': {
       const d = parseWith(alarmDetail, event.detail, 'detail');
-      const metric = d.configuration?.metrics?.[0]?.metricStat?.metric;
+      const metrics = d.configuration?.metrics ?? [];
+      const metric = metrics[0]?.metricStat?.metric;
+      const instanceIds = metrics
+        .map((m) => m.metricStat?.metric.dimensions?.InstanceId)
+        .filter((id): id is string => id !== undefined);
       return {
         kind: 'alarm',
         eventId: event.id,
         alarmName: d.alarmName,
         state: d.state.value,
         metric: metric ? `${metric.namespace}/${metric.name}` : null,
+        instanceIds: [...new Set(instanceIds)],
       };
     }
     case 'aws.health / AWS Health Event': {
@@ -189,5 +207,25 @@ export function parseTrigger(input: unknown): Trigger {
       return { kind: 'schedule', eventId: event.id };
     default:
       throw new InvalidInputError('source', `'${signal}' is not a signal cgw-autopilot handles`);
+  }
+}
+
+/** A trigger in one line, for the execution's output and the log. */
+export function describeTrigger(trigger: Exclude<Trigger, { kind: 'manual' }>): string {
+  switch (trigger.kind) {
+    case 'instance-state':
+      return `${trigger.instanceId} is ${trigger.state}`;
+    case 'stack-replaced':
+      return `stack resource ${trigger.physicalId ?? '?'} ${trigger.status}`;
+    case 'agent-report':
+      return `${trigger.report.instanceId} reports tunnels ${trigger.report.tunnels.map((t) => `${t.name} ${t.status}`).join(', ')}, BGP ${trigger.report.bgp}`;
+    case 'alarm':
+      return `alarm ${trigger.alarmName} is ${trigger.state}`;
+    case 'health':
+      return `AWS Health ${trigger.service} ${trigger.eventTypeCode}`;
+    case 'schedule':
+      return 'periodic sweep';
+    case 'primary-path':
+      return `${trigger.signal === 'cloudtrail' ? 'API call' : 'Network Manager'} ${trigger.name}`;
   }
 }

@@ -1,5 +1,4 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { notify } from '../adapters/notify.js';
 import {
   notificationTargets,
@@ -8,13 +7,11 @@ import {
   reachabilityStore,
 } from '../adapters/probe-context.js';
 import { probeTargets } from '../adapters/reachability-probe.js';
-import type { StoredProbeRecord } from '../adapters/reachability-state.js';
-import { sfnClient } from '../commons/clients.js';
+import { wakeResolver } from '../adapters/resolver-wake.js';
 import { instrumented, logger, metrics } from '../commons/powertools.js';
 import {
   type NameProbe,
   namesForResolver,
-  nextProbeRecord,
   type ProbeTrigger,
   parseProbeTrigger,
   type VerdictChange,
@@ -53,24 +50,6 @@ function emitMetrics(probes: readonly NameProbe[], unreachable: number): void {
   metrics.publishStoredMetrics();
 }
 
-/**
- * Stores the run's record unless another run wrote first; then the changes are computed again from that
- * run's record. A run overtaken by a later-started one stores nothing and reports no change.
- */
-async function record(
-  probes: NameProbe[],
-  now: string,
-): Promise<{ stored: StoredProbeRecord; changes: VerdictChange[]; stale: boolean }> {
-  for (let attempt = 0; ; attempt++) {
-    const previous = await reachabilityStore.read();
-    const { record: next, changes, stale } = nextProbeRecord(previous, probes, now);
-    if (stale) return { stored: previous, changes, stale };
-    const stored = { ...next, lastResults: probes };
-    if (await reachabilityStore.write(stored, previous.revision)) return { stored, changes, stale };
-    if (attempt >= 4) throw new Error('the reachability record kept changing under this run');
-  }
-}
-
 function subjectOf(changes: readonly VerdictChange[]): string {
   const [first] = changes;
   if (!first) return '';
@@ -79,21 +58,6 @@ function subjectOf(changes: readonly VerdictChange[]): string {
       ? `${first.name} reachable again${first.downSeconds === undefined ? '' : ` after ${first.downSeconds}s`}`
       : `${first.name} unreachable (${first.to})`;
   return `cgw-autopilot ${probeConfig.groupName}: ${what}${changes.length > 1 ? ` and ${changes.length - 1} more` : ''}`;
-}
-
-async function wakeResolver(names: string[], now: string): Promise<string[]> {
-  if (names.length === 0 || !probeConfig.resolverStateMachineArn) return [];
-  await sfnClient().send(
-    new StartExecutionCommand({
-      stateMachineArn: probeConfig.resolverStateMachineArn,
-      name: `probe-${now.replace(/[^0-9]/g, '').slice(0, 14)}-${Math.random().toString(16).slice(2, 8)}`,
-      input: JSON.stringify({
-        operation: 'reconcile',
-        requestedBy: `reachability probe: answered publicly ${names.join(', ')}`.slice(0, 200),
-      }),
-    }),
-  );
-  return names;
 }
 
 /**
@@ -113,7 +77,7 @@ const handle = async (input: unknown): Promise<ProbeReport> => {
     dnsTries: probeConfig.dnsTries,
     tcpTimeoutMs: probeConfig.tcpTimeoutMs,
   });
-  const recorded = await record(probes, now);
+  const recorded = await reachabilityStore.record(probes, now);
   const { changes, stale } = recorded;
   let { stored } = recorded;
   const unreachable = probes.filter((p) => !p.reachable).length;
@@ -127,7 +91,7 @@ const handle = async (input: unknown): Promise<ProbeReport> => {
         cooldownSeconds: RESOLVER_WAKE_COOLDOWN_SECONDS,
         triggeredByResolver: trigger.kind === 'resolver-change',
       });
-  const resolverWoken = await wakeResolver(toRepair, now);
+  const resolverWoken = await wakeResolver(probeConfig.resolverStateMachineArn, toRepair, now);
   if (resolverWoken.length > 0) {
     const woken = { ...stored, resolverWokenAt: now, revision: stored.revision + 1 };
     // A lost race only means another run recorded its own wake-up; the reconciler's lease keeps one run at a time.

@@ -3,7 +3,7 @@ import { instrumented } from '../commons/powertools.js';
 import type { ResolverIntakeOutput } from '../commons/resolver-state.js';
 import type { TriggerSummary } from '../commons/route-state.js';
 import { InvalidInputError } from '../core/routes/errors.js';
-import { parseTrigger, type Trigger } from '../core/triggers.js';
+import { describeOperation, describeTrigger, parseTrigger, type Trigger } from '../core/triggers.js';
 
 // Validated at cold start: a bad parameter fails the first run with a ConfigurationError naming it.
 resolverContext();
@@ -37,26 +37,20 @@ const handle = async (event: { input: unknown }): Promise<ResolverIntakeOutput> 
       request: { dryRun: op.dryRun, overrideBlastRadius: op.overrideBlastRadius },
       trigger: {
         kind: op.operation === 'sweep' ? 'schedule' : 'manual',
-        summary: `${op.operation}${op.dryRun ? ' (dry run)' : ''} by ${op.requestedBy ?? 'an operator'}`,
+        summary: describeOperation(op),
       },
       ignored: null,
     };
   }
   const request = { dryRun: false, overrideBlastRadius: false };
-  const base = (summary: string): TriggerSummary => ({ kind: trigger.kind, eventId: trigger.eventId, summary });
+  const summary: TriggerSummary = { kind: trigger.kind, eventId: trigger.eventId, summary: describeTrigger(trigger) };
   switch (trigger.kind) {
     case 'agent-report':
-      return {
-        request,
-        trigger: base(
-          `${trigger.report.instanceId} reports tunnels ${trigger.report.tunnels.map((t) => `${t.name} ${t.status}`).join(', ')}`,
-        ),
-        ignored: ignoredReport(trigger, config.groupName),
-      };
+      return { request, trigger: summary, ignored: ignoredReport(trigger, config.groupName) };
     case 'schedule':
-      return { request, trigger: base('periodic sweep'), ignored: null };
+      return { request, trigger: summary, ignored: null };
     default:
-      return { request, trigger: base(trigger.kind), ignored: `${trigger.kind} events do not concern resolver rules` };
+      return { request, trigger: summary, ignored: `${trigger.kind} events do not concern resolver rules` };
   }
 };
 

@@ -12,42 +12,13 @@ import {
   type ResolverRunState,
   summarise,
 } from '../commons/resolver-state.js';
+import { headline, runCause, runResult, worthTelling } from '../core/report.js';
 import { type ResolverRulePlan, verifyRules } from '../core/resolver-rules/index.js';
 
 resolverContext();
 
 /** Actions listed in the execution's output; the whole record stays in the state table (RUN_RECORD_SECONDS). */
 const LISTED_ACTIONS = 200;
-
-function resultOf(
-  state: ResolverRunState,
-  plan: ResolverRulePlan | undefined,
-  report: Pick<ResolverReport, 'outcomes' | 'verification'>,
-  leaseLost: boolean,
-): ResolverResult {
-  if (state.failure || !plan) return 'failed';
-  if (state.request.dryRun) return 'dry-run';
-  if (plan.blocked) return 'blocked';
-  if (leaseLost) return 'lease-lost';
-  if (report.verification?.converged === null) return 'unverified';
-  if (report.outcomes.failed > 0 || report.verification?.converged === false) return 'partial';
-  if (plan.degraded) return 'degraded';
-  return report.outcomes.applied > 0 ? 'converged' : 'no-change';
-}
-
-/** Fail states' causes are limited to 32,768 characters. */
-const MAX_CAUSE = 32_000;
-
-/** A Lambda failure's Cause is the error payload's JSON: its message is what a person needs. */
-function causeMessage(cause: string | undefined): string {
-  if (!cause) return 'no cause given';
-  try {
-    const parsed = JSON.parse(cause) as { errorMessage?: unknown };
-    return typeof parsed.errorMessage === 'string' ? parsed.errorMessage : cause;
-  } catch {
-    return cause;
-  }
-}
 
 /**
  * Last state, on every path: verifies the rules after changes, stores the names' history and releases
@@ -93,7 +64,16 @@ const handle = async (input: ResolverRunState | FailedResolverRun): Promise<Reso
     history = written;
     leaseLost ||= lost;
   }
-  const result = resultOf(state, plan, { outcomes: summary, verification }, leaseLost);
+  const result = runResult({
+    failed: Boolean(state.failure) || plan === undefined,
+    dryRun,
+    blocked: Boolean(plan?.blocked),
+    leaseLost,
+    verification,
+    actionsFailed: summary.failed,
+    degraded: Boolean(plan?.degraded),
+    changed: summary.applied > 0,
+  }) as ResolverResult;
   const actions = (plan?.actions ?? []).slice(0, LISTED_ACTIONS).map((action) => ({
     ...action,
     outcome: dryRun ? 'planned' : (outcomes.get(action.actionId) ?? { status: 'not-run' }),
@@ -119,14 +99,17 @@ const handle = async (input: ResolverRunState | FailedResolverRun): Promise<Reso
     history,
     notified: null,
   };
-  if (result === 'failed' || result === 'lease-lost') {
-    const why =
-      result === 'lease-lost'
-        ? `another execution took the resolver lease of group ${config.groupName}; this run stopped changing rules`
-        : `${state.failure?.Error ?? 'Error'}: ${causeMessage(state.failure?.Cause)}`;
-    const cause = `${why}. Applied ${summary.applied} of ${report.actionCount} actions${changes.length ? `: ${changes.join('; ')}` : ''}`;
-    report.cause = cause.length > MAX_CAUSE ? `${cause.slice(0, MAX_CAUSE - 3)}...` : cause;
-  }
+  const cause = runCause(
+    result,
+    {
+      ...(state.failure ? { failure: state.failure } : {}),
+      leaseLost: `another execution took the resolver lease of group ${config.groupName}; this run stopped changing rules`,
+    },
+    summary.applied,
+    report.actionCount,
+    changes,
+  );
+  if (cause !== undefined) report.cause = cause;
 
   const appliedOf = (kind: string) =>
     (plan?.actions ?? []).filter((a) => a.kind === kind && outcomes.get(a.actionId)?.status === 'applied').length;
@@ -159,11 +142,7 @@ const handle = async (input: ResolverRunState | FailedResolverRun): Promise<Reso
     failure: state.failure ?? null,
   });
 
-  const worthTelling =
-    summary.applied > 0 ||
-    summary.failed > 0 ||
-    ['degraded', 'blocked', 'partial', 'failed', 'unverified', 'lease-lost'].includes(result);
-  if (worthTelling && !dryRun) {
+  if (worthTelling(result, { dryRun, ...summary })) {
     report.notified = await notify(
       {
         subject: `cgw-autopilot ${config.groupName}: resolver rules ${headline(result, summary.applied)}`,
@@ -193,12 +172,3 @@ const handle = async (input: ResolverRunState | FailedResolverRun): Promise<Reso
 };
 
 export const handler = instrumented({ group: () => resolverContext().config.groupName }, handle);
-
-function headline(result: ResolverResult, applied: number): string {
-  if (result === 'degraded') return `degraded (vendor DNS unanswered), nothing retired, ${applied} changes`;
-  if (result === 'blocked') return 'plan blocked by the change limit, manual override needed';
-  if (result === 'failed') return `reconciliation failed${applied ? ` after ${applied} changes` : ''}`;
-  if (result === 'lease-lost') return `lease lost to another run after ${applied} changes, stopped`;
-  if (result === 'unverified') return `${applied} changes, not verified (the check read failed)`;
-  return `${applied} changes${result === 'partial' ? ', some failed' : ''}`;
-}

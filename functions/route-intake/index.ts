@@ -1,28 +1,13 @@
-import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
-import { GROUP_TAG } from '../adapters/ec2-routes.js';
+import { groupMembers } from '../adapters/group-membership.js';
 import { EVENT_MEMORY_SECONDS, routeConfig, stateTable } from '../adapters/route-context.js';
-import { ec2Client } from '../commons/clients.js';
-import { classifyAwsError } from '../commons/errors.js';
 import { instrumented, logger } from '../commons/powertools.js';
 import type { IntakeOutput, RouteRequest } from '../commons/route-state.js';
 import { checkAgentReportTime } from '../core/routes/agent-report.js';
 import { InvalidInputError } from '../core/routes/errors.js';
 import { primaryPathSignalIgnored } from '../core/routes/primary-path.js';
-import { parseTrigger, type Trigger } from '../core/triggers.js';
+import { describeOperation, describeTrigger, parseTrigger, type Trigger } from '../core/triggers.js';
 
 const automatic: RouteRequest = { operation: null, dryRun: false, overrideBlastRadius: false };
-
-/** Whether an instance carries our group's tag (EC2 state-change events carry no tags). */
-async function isGroupMember(instanceId: string): Promise<boolean> {
-  try {
-    const { Reservations } = await ec2Client().send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }));
-    const tags = Reservations?.[0]?.Instances?.[0]?.Tags ?? [];
-    return tags.some((t) => t.Key === GROUP_TAG && t.Value === routeConfig.group);
-  } catch (err) {
-    if ((err as { name?: string }).name === 'InvalidInstanceID.NotFound') return false;
-    return classifyAwsError(err, `checking whether ${instanceId} belongs to group ${routeConfig.group}`);
-  }
-}
 
 function manualRequest(trigger: Extract<Trigger, { kind: 'manual' }>): RouteRequest {
   const op = trigger.operation;
@@ -56,38 +41,16 @@ const handle = async (event: { input: unknown }): Promise<IntakeOutput> => {
   const now = new Date().toISOString();
   if (trigger.kind === 'manual') {
     const request = manualRequest(trigger);
-    const op = trigger.operation;
     return {
       request,
       ignored: null,
       round: 1,
-      trigger: {
-        kind: 'manual',
-        summary: `${op.operation}${op.targetInstanceId ? ` to ${op.targetInstanceId}` : ''}${op.dryRun ? ' (dry run)' : ''} by ${op.requestedBy ?? 'an operator'}`,
-      },
+      trigger: { kind: 'manual', summary: describeOperation(trigger.operation) },
     };
   }
-  const summary = (() => {
-    switch (trigger.kind) {
-      case 'instance-state':
-        return `${trigger.instanceId} is ${trigger.state}`;
-      case 'stack-replaced':
-        return `stack resource ${trigger.physicalId ?? '?'} ${trigger.status}`;
-      case 'agent-report':
-        return `${trigger.report.instanceId} reports tunnels ${trigger.report.tunnels.map((t) => `${t.name} ${t.status}`).join(', ')}, BGP ${trigger.report.bgp}`;
-      case 'alarm':
-        return `alarm ${trigger.alarmName} is ${trigger.state}`;
-      case 'health':
-        return `AWS Health ${trigger.service} ${trigger.eventTypeCode}`;
-      case 'schedule':
-        return 'periodic sweep';
-      case 'primary-path':
-        return `${trigger.signal === 'cloudtrail' ? 'API call' : 'Network Manager'} ${trigger.name}`;
-    }
-  })();
   const base: IntakeOutput = {
     request: automatic,
-    trigger: { kind: trigger.kind, eventId: trigger.eventId, summary },
+    trigger: { kind: trigger.kind, eventId: trigger.eventId, summary: describeTrigger(trigger) },
     ignored: null,
     round: 1,
   };
@@ -102,7 +65,9 @@ const handle = async (event: { input: unknown }): Promise<IntakeOutput> => {
   // Side by side: the replay record and the membership check (one round trip on the failover path).
   const [firstDelivery, member] = await Promise.all([
     stateTable.recordEventOnce(routeConfig.group, trigger.eventId, now, EVENT_MEMORY_SECONDS),
-    trigger.kind === 'instance-state' ? isGroupMember(trigger.instanceId) : true,
+    trigger.kind === 'instance-state'
+      ? groupMembers([trigger.instanceId], routeConfig.group).then((members) => members.length > 0)
+      : true,
   ]);
   if (!firstDelivery) {
     logger.info('replayed event ignored', { eventId: trigger.eventId });

@@ -5,21 +5,11 @@ import { notify } from '../adapters/notify.js';
 import { notificationTargets, routeConfig, stateTable } from '../adapters/route-context.js';
 import { instrumented, logger, metrics } from '../commons/powertools.js';
 import type { ActionOutcome, FailedRouteRun, RouteRunState } from '../commons/route-state.js';
-import type { HeldRoute, PathDecision, PlanAction, UnconvergedRoute } from '../core/routes/types.js';
+import { headline, type RunResult, runCause, runResult, worthTelling } from '../core/report.js';
+import type { GatewayDecision, HeldRoute, PathDecision, PlanAction, UnconvergedRoute } from '../core/routes/types.js';
 import { verifyRoutes, verifyRoutesOnPrimaryPath } from '../core/routes/verify.js';
 
-export type RouteResult =
-  | 'continuing'
-  | 'converged'
-  | 'no-change'
-  | 'partial'
-  | 'no-healthy-member'
-  | 'blocked'
-  | 'refused'
-  | 'dry-run'
-  | 'unverified'
-  | 'lease-lost'
-  | 'failed';
+export type RouteResult = Exclude<RunResult, 'degraded'>;
 
 /** The execution's output: the plan, each action's outcome, the verification; the audit record of the run. */
 export interface RouteReport {
@@ -54,25 +44,6 @@ function withoutId(outcome: { actionId?: string; status: string }): { status: st
   return rest;
 }
 
-function resultOf(
-  state: RouteRunState,
-  failed: number,
-  verification: RouteReport['verification'],
-  leaseLost: boolean,
-): RouteResult {
-  const plan = state.decision?.plan;
-  if (state.failure || !plan) return 'failed';
-  if (state.request.dryRun) return 'dry-run';
-  if (plan.blocked) return 'blocked';
-  if (leaseLost) return 'lease-lost';
-  if (plan.decision.outcome === 'no-healthy-member') return 'no-healthy-member';
-  if (plan.decision.outcome === 'refused') return 'refused';
-  if (verification?.converged === null) return 'unverified';
-  if (failed === 0 && (plan.deferred ?? 0) > 0) return 'continuing';
-  if (failed > 0 || (verification?.unconverged.length ?? 0) > 0) return 'partial';
-  return plan.actions.length > 0 ? 'converged' : 'no-change';
-}
-
 /** One line per applied action, for the failure's cause and the notification. */
 function changeLine(action: PlanAction, outcome: ActionOutcome | undefined): string {
   const result = outcome?.detail ?? outcome?.status ?? 'not-run';
@@ -88,20 +59,6 @@ function changeLine(action: PlanAction, outcome: ActionOutcome | undefined): str
       return `${action.kind} ${action.routeTableId} ${action.destination.value} -> ${action.after.id} (${result})`;
   }
 }
-
-/** A Lambda failure's Cause is the error payload's JSON: its message is what a person needs. */
-function causeMessage(cause: string | undefined): string {
-  if (!cause) return 'no cause given';
-  try {
-    const parsed = JSON.parse(cause) as { errorMessage?: unknown };
-    return typeof parsed.errorMessage === 'string' ? parsed.errorMessage : cause;
-  } catch {
-    return cause;
-  }
-}
-
-/** Fail states' causes are limited to 32,768 characters. */
-const MAX_CAUSE = 32_000;
 
 /**
  * Last state, on every path: verifies the routes, stores the group record and releases the lease,
@@ -131,22 +88,10 @@ const handle = async (input: RouteRunState | FailedRouteRun): Promise<RouteRepor
   const onPrimaryPath = plan?.path?.after === 'primary' && plan.path.outcome !== 'refused';
   if (allowed && !state.failure && !leaseLostInApply && (plan.activeNetworkInterfaceId || onPrimaryPath)) {
     try {
-      const routeTables = await observeRouteTables(routeConfig);
-      const observed = {
-        group,
-        now,
-        members: [],
-        agentReports: [],
-        networkInterfaces: plan.activeNetworkInterfaceId
-          ? { [plan.activeNetworkInterfaceId]: plan.decision.activeAfter }
-          : {},
-        routeTables,
-        elasticIp: null,
-        record: state.decision!.nextRecord,
-      };
+      const routeTables = { routeTables: await observeRouteTables(routeConfig) };
       const unconverged = onPrimaryPath
-        ? verifyRoutesOnPrimaryPath(observed, plan.path!.primaryPath.id, routeConfig)
-        : verifyRoutes(observed, plan.activeNetworkInterfaceId!, routeConfig);
+        ? verifyRoutesOnPrimaryPath(routeTables, plan.path!.primaryPath.id, routeConfig)
+        : verifyRoutes(routeTables, plan.activeNetworkInterfaceId!, routeConfig);
       verification = { converged: unconverged.length === 0, unconverged };
     } catch (err) {
       // The verification is a read: its failure does not undo what was applied. The next run observes again.
@@ -171,7 +116,20 @@ const handle = async (input: RouteRunState | FailedRouteRun): Promise<RouteRepor
     record = written;
     leaseLost ||= lost;
   }
-  const result = resultOf(state, failed, verification, leaseLost);
+  const result = runResult({
+    failed: Boolean(state.failure) || plan === undefined,
+    dryRun: state.request.dryRun,
+    blocked: Boolean(plan?.blocked),
+    leaseLost,
+    refusal:
+      plan?.decision.outcome === 'no-healthy-member' || plan?.decision.outcome === 'refused'
+        ? plan.decision.outcome
+        : null,
+    verification,
+    actionsFailed: failed,
+    deferred: plan?.deferred ?? 0,
+    changed: (plan?.actions.length ?? 0) > 0,
+  }) as RouteResult;
 
   const decision = plan?.decision;
   metrics.addDimension('group', group);
@@ -220,14 +178,17 @@ const handle = async (input: RouteRunState | FailedRouteRun): Promise<RouteRepor
     ...(plan?.path ? { path: plan.path } : {}),
     ...(held.length > 0 ? { held } : {}),
   };
-  if (result === 'failed' || result === 'lease-lost') {
-    const why =
-      result === 'lease-lost'
-        ? `another execution took the lease of group ${group}; this run stopped writing`
-        : `${state.failure?.Error ?? 'Error'}: ${causeMessage(state.failure?.Cause)}`;
-    const cause = `${why}. Applied ${applied} of ${actions.length} actions${changes.length ? `: ${changes.join('; ')}` : ''}`;
-    report.cause = cause.length > MAX_CAUSE ? `${cause.slice(0, MAX_CAUSE - 3)}...` : cause;
-  }
+  const cause = runCause(
+    result,
+    {
+      ...(state.failure ? { failure: state.failure } : {}),
+      leaseLost: `another execution took the lease of group ${group}; this run stopped writing`,
+    },
+    applied,
+    actions.length,
+    changes,
+  );
+  if (cause !== undefined) report.cause = cause;
   logger.info('route reconciliation', {
     result,
     group,
@@ -241,14 +202,10 @@ const handle = async (input: RouteRunState | FailedRouteRun): Promise<RouteRepor
     record,
   });
 
-  const worthTelling =
-    applied > 0 ||
-    failed > 0 ||
-    ['no-healthy-member', 'blocked', 'partial', 'failed', 'refused', 'unverified', 'lease-lost'].includes(result);
-  if (worthTelling && !state.request.dryRun) {
+  if (worthTelling(result, { dryRun: state.request.dryRun, applied, failed })) {
     report.notified = await notify(
       {
-        subject: `cgw-autopilot ${group}: ${headline(result, decision, applied, plan?.path)}`,
+        subject: `cgw-autopilot ${group}: ${headline(result, applied, moved(decision, plan?.path))}`,
         detailType: 'Route Reconciliation Result',
         detail: {
           group,
@@ -276,23 +233,16 @@ const handle = async (input: RouteRunState | FailedRouteRun): Promise<RouteRepor
 
 export const handler = instrumented({ group: () => routeConfig.group }, handle);
 
-function headline(
-  result: RouteResult,
-  decision: { outcome: string; activeBefore: string | null; activeAfter: string | null } | undefined,
-  applied: number,
-  path?: PathDecision,
-): string {
-  if (path?.outcome === 'switched' && result !== 'failed') {
+/** A switch of path or gateway in a few words, for the headline. */
+function moved(
+  decision: GatewayDecision | undefined,
+  path: PathDecision | undefined,
+): { path?: string; gateway?: string } {
+  if (path?.outcome === 'switched') {
     const where = (p: string | null) => (p === 'primary' ? path.primaryPath.id : p === 'gateway' ? 'gateway' : 'none');
-    return `routes ${where(path.before)} -> ${where(path.after)} (${path.switchKind}), ${applied} changes`;
+    return { path: `routes ${where(path.before)} -> ${where(path.after)} (${path.switchKind})` };
   }
-  if (result === 'no-healthy-member') return 'no healthy gateway, routes left as they were';
-  if (result === 'blocked') return 'plan blocked by the change limit, manual override needed';
-  if (result === 'failed') return `reconciliation failed${applied ? ` after ${applied} changes` : ''}`;
-  if (result === 'lease-lost') return `lease lost to another run after ${applied} changes, stopped`;
-  if (result === 'unverified') return `${applied} changes, not verified (the check read failed)`;
-  if (result === 'refused') return 'operator request refused';
   if (decision?.outcome === 'switched')
-    return `active gateway ${decision.activeBefore ?? 'none'} -> ${decision.activeAfter}, ${applied} changes`;
-  return `${applied} changes${result === 'partial' ? ', some failed' : ''}`;
+    return { gateway: `active gateway ${decision.activeBefore ?? 'none'} -> ${decision.activeAfter}` };
+  return {};
 }

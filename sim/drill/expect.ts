@@ -197,10 +197,15 @@ export async function checkExpectation(exp: Expectation, ctx: ExpectationContext
     const [service, action] = e.action.split(':');
     const calls = world.sim.log
       .all({ since: ctx.since, product: true, ...(service ? { service } : {}), ...(action ? { action } : {}) })
-      .filter((r) => e.failed === undefined || (r.outcome !== 'ok') === e.failed);
+      .filter((r) => e.failed === undefined || (r.outcome !== 'ok') === e.failed)
+      .filter(
+        (r) =>
+          e.stateMachine === undefined ||
+          (r.params as { stateMachineArn?: unknown } | null)?.stateMachineArn === world.stateMachineArn(e.stateMachine),
+      );
     return {
       ok: countOk(e.count, calls.length),
-      expected: `${countText(e.count)} ${e.failed === undefined ? '' : e.failed ? 'failed ' : 'successful '}${e.action} calls by the product`,
+      expected: `${countText(e.count)} ${e.failed === undefined ? '' : e.failed ? 'failed ' : 'successful '}${e.action} calls by the product${e.stateMachine ? ` to ${e.stateMachine}` : ''}`,
       actual: `${calls.length}`,
     };
   }

@@ -11,6 +11,7 @@ import type { SfnService } from '../services/sfn/service.js';
 import { checkExpectation, type ExpectationResult } from './expect.js';
 import { durationMs, readScenario, type Scenario, stepWhere } from './scenario.js';
 import { collectTimeline, TimelineCursor, type TimelineEntry } from './timeline.js';
+import { Topology } from './topology.js';
 import { DrillWorld } from './world.js';
 
 export interface ScenarioResult {
@@ -152,9 +153,8 @@ export async function runScenario(scenario: Scenario, options: DrillOptions): Pr
   const startedAt = sim.clock.now();
   const templatePath = options.templatePath ?? resolve(root, 'template.yaml');
   // Parameters that name topology ids ({{vpc.app}}, {{endpoint.outbound}}) need the topology built first.
-  const early = JSON.stringify(scenario.parameters).includes('{{')
-    ? new DrillWorld(sim, { physical: {} } as DeployedStack, root)
-    : undefined;
+  const topology = new Topology(sim);
+  const early = JSON.stringify(scenario.parameters).includes('{{');
   const result: ScenarioResult = {
     name: scenario.name,
     file: scenario.file,
@@ -169,28 +169,27 @@ export async function runScenario(scenario: Scenario, options: DrillOptions): Pr
     why: [],
   };
   let buildError: unknown;
-  if (early) await early.build(early.fill(scenario.topology)).catch((err: unknown) => (buildError = err ?? 'failed'));
+  if (early) {
+    await topology.build(topology.fill(scenario.topology)).catch((err: unknown) => (buildError = err ?? 'failed'));
+  }
   if (buildError !== undefined) {
     // The topology's own error, not the later failure to fill parameters with ids it never got.
     result.error = `building the topology: ${buildError instanceof Error ? buildError.message : String(buildError)}`;
-    if (early && upstream) await early.cleanup();
+    if (upstream) await topology.cleanup();
     return result;
   }
   // Another endpoint is not reset between scenarios: each deployment gets its own names there.
-  const stackName = upstream
-    ? `cgw-autopilot-${(early ?? { runId: crypto.randomUUID().slice(0, 8) }).runId}`
-    : undefined;
+  const stackName = upstream ? `cgw-autopilot-${topology.runId}` : undefined;
   const stack: DeployedStack = await deployTemplate({
     templatePath,
     sim,
     ...(stackName ? { stackName } : {}),
     parameterOverrides: {
       ...drillVendor(sim, templatePath),
-      ...(early ? early.fill(scenario.parameters) : scenario.parameters),
+      ...(early ? topology.fill(scenario.parameters) : scenario.parameters),
     },
   });
-  const world = new DrillWorld(sim, stack, root, early?.runId);
-  if (early) Object.assign(world.names, early.names);
+  const world = new DrillWorld(sim, stack, root, topology);
   sim.service<SfnService>('states').retryTime = scenario.retryTime;
   const cursor = new TimelineCursor(sim);
   try {

@@ -255,7 +255,13 @@ const expectation = z.union([
   z.strictObject({ notifications: z.strictObject({ count, contains: z.string().optional() }) }),
   z.strictObject({ events: z.strictObject({ detailType: z.string(), count, contains: z.string().optional() }) }),
   z.strictObject({
-    calls: z.strictObject({ action: z.string().describe('service:Action'), count, failed: z.boolean().optional() }),
+    calls: z.strictObject({
+      action: z.string().describe('service:Action'),
+      count,
+      failed: z.boolean().optional(),
+      /** Only calls naming this state machine (logical id) as their stateMachineArn: StartExecution. */
+      stateMachine: z.string().optional(),
+    }),
   }),
   z.strictObject({
     resolverRule: z.strictObject({

@@ -5,7 +5,7 @@
  * Ruler (github.com/aws/event-ruler), the open-source matcher EventBridge runs; each such choice is
  * marked "Unclear in the docs".
  */
-import { type CidrRange, cidrContains, parseCidr } from './ip.js';
+import { type CidrRange, cidrContains, parseCidr } from '../core/ip.js';
 
 export class InvalidEventPatternError extends Error {
   constructor(path: string, reason: string) {

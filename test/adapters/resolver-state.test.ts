@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHUNK_CHARS, ResolverStateStore, splitPacked } from '../../functions/adapters/resolver-state.js';
 import { type SimAccount, startSim } from '../../sim/index.js';
@@ -76,6 +77,41 @@ describe('ResolverStateStore run records', () => {
     expect(await store.getRun('run-small')).toEqual({ plan: { actions: [] } });
     expect(sim.log.all({ since, service: 'dynamodb' }).map((r) => r.action)).toEqual(['UpdateItem', 'GetItem']);
   });
+
+  it('stores the names history of 2,000 names of depth 3 beside the lease, and reads one stored as a map', async () => {
+    // Prepare: 8,000 domains seen and 2,000 chains, more than 400 KB as a DynamoDB map
+    const history = {
+      lastSeenAt: Object.fromEntries(
+        Array.from({ length: 8000 }, (_, i) => [`h${i % 4}-${i}.vendor-hosts.example`, '2026-03-01T12:00:00.000Z']),
+      ),
+      lastKnownChains: Object.fromEntries(
+        Array.from({ length: 2000 }, (_, i) => [
+          `db${i}.vendor-db.example`,
+          [1, 2, 3].map((link) => `h${link}-${i}.vendor-hosts.example`),
+        ]),
+      ),
+    };
+    const large = new ResolverStateStore('state', 'large');
+    await large.acquireLease('run-1', NOW, 60);
+
+    // Act
+    await large.saveHistoryAndRelease(history, 'run-1', NOW);
+    const read = await large.acquireLease('run-2', NOW, 60);
+
+    // Assess
+    expect(read).toEqual(history);
+
+    // Prepare: an item an earlier version wrote, the history as a map
+    const earlier = { lastSeenAt: { 'db.vendor.example': NOW }, lastKnownChains: { 'db.vendor.example': [] } };
+    const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+    await dynamo.send(
+      new PutCommand({ TableName: 'state', Item: { pk: 'group#old', sk: 'resolver-state', history: earlier } }),
+    );
+    dynamo.destroy();
+
+    // Act + Assess
+    expect(await new ResolverStateStore('state', 'old').readHistory()).toEqual(earlier);
+  }, 60_000);
 
   it('splits packed text into marked pieces of at most CHUNK_CHARS, and leaves short text whole', () => {
     expect(splitPacked('abc')).toEqual(['abc']);

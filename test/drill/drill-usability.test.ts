@@ -4,9 +4,8 @@ import { createServer, Socket } from 'node:net';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DeployedStack } from '../../sim/deploy/deploy.js';
 import { readScenario, runScenario } from '../../sim/drill/runner.js';
-import { DrillWorld } from '../../sim/drill/world.js';
+import { Topology } from '../../sim/drill/topology.js';
 import { startSim } from '../../sim/index.js';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -137,7 +136,7 @@ describe('user scenarios', () => {
     // Arrange
     const sim = await startSim();
     try {
-      const world = new DrillWorld(sim, { physical: {} } as DeployedStack, root);
+      const world = new Topology(sim);
 
       // Act
       await world.build({

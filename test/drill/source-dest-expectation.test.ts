@@ -1,7 +1,8 @@
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DeployedStack } from '../../sim/deploy/deploy.js';
+import { deployTemplate } from '../../sim/deploy/deploy.js';
 import { checkExpectation } from '../../sim/drill/expect.js';
+import { Topology } from '../../sim/drill/topology.js';
 import { DrillWorld } from '../../sim/drill/world.js';
 import { type SimAccount, startSim } from '../../sim/index.js';
 
@@ -23,11 +24,18 @@ describe('the sourceDestCheck expectation', () => {
 
   it('reads the primary ENI, also for a gateway with a second network interface', async () => {
     // Prepare
-    const world = new DrillWorld(sim, { physical: {}, resources: [] } as unknown as DeployedStack, root);
-    await world.build({
+    const topology = new Topology(sim);
+    await topology.build({
       vpcs: [{ name: 'app', cidr: '10.0.0.0/16', subnets: [{ name: 'gw', cidr: '10.0.0.0/24' }] }],
       instances: [{ name: 'cgw-a', subnet: 'app.gw' }],
     });
+    // Expectations are read against a deployment: the template's, with the topology built first.
+    const stack = await deployTemplate({
+      templatePath: resolve(root, 'template.yaml'),
+      sim,
+      parameterOverrides: { VendorCidrs: '10.200.0.0/16' },
+    });
+    const world = new DrillWorld(sim, stack, root, topology);
     const { NetworkInterface } = await world.call('ec2:CreateNetworkInterface', {
       SubnetId: world.ref('subnet', 'app.gw'),
     });

@@ -55,9 +55,15 @@ describe('LambdaService environment variables', () => {
     expect(process.env.AWS_REGION).toBe('eu-west-2');
   });
 
-  it('sets the runtime variables Powertools reads: an on-demand Lambda execution environment', async () => {
+  it('sets the runtime variables Powertools reads: an on-demand Lambda execution environment without X-Ray', async () => {
     // Prepare
-    const read = ['AWS_EXECUTION_ENV', 'AWS_LAMBDA_INITIALIZATION_TYPE', 'AWS_LAMBDA_FUNCTION_NAME'] as const;
+    const read = [
+      'AWS_EXECUTION_ENV',
+      'AWS_LAMBDA_INITIALIZATION_TYPE',
+      'AWS_LAMBDA_FUNCTION_NAME',
+      'AWS_XRAY_CONTEXT_MISSING',
+      '_X_AMZN_TRACE_ID',
+    ] as const;
     lambda.register({
       name: 'powertools-reader',
       handler: async () => Object.fromEntries(read.map((key) => [key, process.env[key] ?? null])),
@@ -71,6 +77,9 @@ describe('LambdaService environment variables', () => {
       AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
       AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
       AWS_LAMBDA_FUNCTION_NAME: 'powertools-reader',
+      // No X-Ray in the sim: no trace header, and a missing segment is not an error.
+      AWS_XRAY_CONTEXT_MISSING: 'IGNORE_ERROR',
+      _X_AMZN_TRACE_ID: null,
     });
   });
 });

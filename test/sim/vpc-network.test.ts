@@ -1,20 +1,18 @@
 import { Resolver } from 'node:dns/promises';
-import { resolve } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { connectOnce, probeTargets } from '../../functions/adapters/reachability-probe.js';
 import { parseRange } from '../../functions/core/reachability/index.js';
-import { DrillWorld } from '../../sim/drill/world.js';
+import { Topology } from '../../sim/drill/topology.js';
 import { type SimAccount, startSim } from '../../sim/index.js';
 import { runWithNetwork } from '../../sim/network/intercept.js';
 
-const root = resolve(import.meta.dirname, '../..');
 const DB = 'db.x.eu-west-2.rds.amazonaws.com';
 const HOST_A = 'ec2-1-2-3-4.eu-west-2.compute.amazonaws.com';
 const HOST_B = 'ec2-5-6-7-8.eu-west-2.compute.amazonaws.com';
 
 describe('the simulated VPC network', () => {
   let sim: SimAccount;
-  let world: DrillWorld;
+  let world: Topology;
   let ask: Resolver;
 
   beforeAll(async () => {
@@ -27,7 +25,7 @@ describe('the simulated VPC network', () => {
   /** A VPC whose vendor route points at cgw-a, forward rules for the database name and its first host. */
   beforeEach(async () => {
     await sim.reset();
-    world = new DrillWorld(sim, { physical: {} } as never, root);
+    world = new Topology(sim);
     const target = sim.dns.servers()[0]!.split(':')[0]!;
     await world.build({
       vpcs: [

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type DeployedStack, deployTemplate } from '../../sim/deploy/deploy.js';
 import { settle } from '../../sim/drill/runner.js';
 import { DrillWorld } from '../../sim/drill/world.js';
@@ -27,7 +27,15 @@ describe('Powertools on the simulated account: log context, cold starts, Tracer 
   const lambda = () => sim.service<LambdaService>('lambda');
   const functionName = (logicalId: string) => stack.resources.find((r) => r.logicalId === logicalId)?.physicalId;
 
+  // What the functions write through console (the X-Ray SDK's logger) while the suite runs.
+  const consoleLines: string[] = [];
+
   beforeAll(async () => {
+    for (const level of ['error', 'warn'] as const) {
+      vi.spyOn(console, level).mockImplementation((...args: unknown[]) => {
+        consoleLines.push(args.map(String).join(' '));
+      });
+    }
     sim = await startSim();
     stack = await deployTemplate({
       templatePath: resolve(root, 'template.yaml'),
@@ -63,6 +71,7 @@ describe('Powertools on the simulated account: log context, cold starts, Tracer 
     }
   });
   afterAll(async () => {
+    vi.restoreAllMocks();
     await sim.stop();
   });
 
@@ -179,7 +188,7 @@ describe('Powertools on the simulated account: log context, cold starts, Tracer 
     // Runs started side by side by the topology's events meet each other's lease: that is the product's answer.
     const errors = all.flatMap((i) => ('error' in i.outcome ? [i.outcome.error.errorType] : []));
     expect(errors.filter((e) => e !== 'LeaseHeldError')).toEqual([]);
-    const lines = all.flatMap((i) => i.logs);
+    const lines = [...all.flatMap((i) => i.logs), ...consoleLines];
     expect(lines.filter((l) => /segment|x-?ray/i.test(l))).toEqual([]);
     expect(lines.some((l) => /No application metrics to publish/.test(l))).toBe(false);
   });

@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { deployTemplate } from '../../sim/deploy/deploy.js';
+import { Topology } from '../../sim/drill/topology.js';
 import { DrillWorld } from '../../sim/drill/world.js';
 import { type SimAccount, startSim } from '../../sim/index.js';
 import type { SnsService } from '../../sim/services/sns.js';
@@ -37,7 +38,7 @@ describe('resolver reconciler state machine (deployed template, simulated accoun
   });
   beforeEach(async () => {
     await sim.reset();
-    const topology = new DrillWorld(sim, { physical: {} } as never, root);
+    const topology = new Topology(sim);
     await topology.build({
       vpcs: [
         {
@@ -70,7 +71,7 @@ describe('resolver reconciler state machine (deployed template, simulated accoun
         SweepSchedule: 'rate(1 day)',
       },
     });
-    world = new DrillWorld(sim, stack, root);
+    world = new DrillWorld(sim, stack, root, topology);
     stateTable = stack.physical.StateTable!.split('/').pop()!;
   });
 

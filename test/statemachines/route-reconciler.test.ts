@@ -226,7 +226,7 @@ describe('route reconciler state machine (deployed template, simulated account)'
     expect(run.status).toBe('FAILED');
     expect(run.error).toBe('InvalidInputError');
     expect(run.cause).toContain('detail.instance-id');
-    expect(entered(run.events)).toEqual(['Intake', 'InputRejected']);
+    expect(entered(run.events)).toEqual(['Entry', 'Intake', 'InputRejected']);
     expect(mutating(run.calls)).toEqual([]);
   });
 });

@@ -1,19 +1,4 @@
-import {
-  configurationError,
-  distinct,
-  domainNames,
-  type Env,
-  groupName,
-  items,
-  managedCidrs,
-  managedIpv6Cidrs,
-  optionalText,
-  reconcilerSchema,
-  reject,
-  rule,
-  type ValuesOf,
-  wholeNumber,
-} from '../config.js';
+import * as rules from '../config.js';
 import { dnsNameProblem, normaliseDnsName } from '../dns-chain.js';
 import type { ProbeTarget } from './types.js';
 import { type AddressRange, parseRange, vpcResolverAddress } from './verdicts.js';
@@ -60,7 +45,7 @@ export interface ProbeConfig {
 
 function port(text: string, position: number): number {
   if (!/^\d{1,5}$/.test(text) || Number(text) < 1 || Number(text) > 65535)
-    throw configurationError(PROBE_ENV.ports, `entry ${position} "${text}" is not a TCP port (1 to 65535)`);
+    throw rules.configurationError(PROBE_ENV.ports, `entry ${position} "${text}" is not a TCP port (1 to 65535)`);
   return Number(text);
 }
 
@@ -73,7 +58,7 @@ export function probeTargets(
   portTexts: readonly string[],
   namesVariable: string,
 ): ProbeTarget[] {
-  const fail = (variable: string, message: string) => configurationError(variable, message);
+  const fail = (variable: string, message: string) => rules.configurationError(variable, message);
   const variable = PROBE_ENV.ports;
   if (nameList.length === 0)
     throw fail(namesVariable, 'no name to probe: set names to probe, or the resolver tracked names');
@@ -93,41 +78,39 @@ export function probeTargets(
 }
 
 /** Names to probe as a person types them: DNS names (RFC 1035 lengths), each once. */
-const dnsNames = rule((text) =>
-  distinct(
-    items(text).map((raw) => {
+const dnsNames = rules.rule((text) =>
+  rules.distinct(
+    rules.items(text).map((raw) => {
       const name = normaliseDnsName(raw);
       const problem = dnsNameProblem(name);
-      return problem ? reject(problem) : name;
+      return problem ? rules.reject(problem) : name;
     }),
   ),
 );
 
 const probeShape = {
-  GROUP_NAME: groupName,
   PROBE_NAMES: dnsNames,
-  PROBE_PORTS: rule(items),
-  PROBE_VPC_CIDR: rule((text) => {
-    if (text === '') return reject('is required: the probe asks the VPC resolver at its base address + 2');
+  PROBE_PORTS: rules.rule(rules.items),
+  PROBE_VPC_CIDR: rules.rule((text) => {
+    if (text === '') return rules.reject('is required: the probe asks the VPC resolver at its base address + 2');
     try {
       return vpcResolverAddress(text);
     } catch {
-      return reject(`"${text}" is not an IPv4 CIDR of a VPC`);
+      return rules.reject(`"${text}" is not an IPv4 CIDR of a VPC`);
     }
   }),
-  PROBE_DNS_TIMEOUT_MS: rule(wholeNumber(1000, 1)),
-  PROBE_DNS_TRIES: rule(wholeNumber(2, 1)),
-  PROBE_TCP_TIMEOUT_MS: rule(wholeNumber(2000, 1)),
-  MANAGED_CIDRS: managedCidrs,
-  MANAGED_IPV6_CIDRS: managedIpv6Cidrs,
-  RESOLVER_TRACKED_NAMES: domainNames,
-  RESOLVER_STATIC_DOMAINS: domainNames,
-  RESOLVER_STATE_MACHINE_ARN: rule(optionalText),
+  PROBE_DNS_TIMEOUT_MS: rules.rule(rules.wholeNumber(1000, 1)),
+  PROBE_DNS_TRIES: rules.rule(rules.wholeNumber(2, 1)),
+  PROBE_TCP_TIMEOUT_MS: rules.rule(rules.wholeNumber(2000, 1)),
+  ...rules.vendorCidrShape,
+  RESOLVER_TRACKED_NAMES: rules.domainNames,
+  RESOLVER_STATIC_DOMAINS: rules.domainNames,
+  RESOLVER_STATE_MACHINE_ARN: rules.rule(rules.optionalText),
 };
 
-function probeConfigOf(v: ValuesOf<typeof probeShape>): ProbeConfig {
+function probeConfigOf(v: rules.ReconcilerValues<typeof probeShape>): ProbeConfig {
   const explicit = v.PROBE_NAMES;
-  const resolverNames = distinct([...v.RESOLVER_TRACKED_NAMES, ...v.RESOLVER_STATIC_DOMAINS]);
+  const resolverNames = rules.distinct([...v.RESOLVER_TRACKED_NAMES, ...v.RESOLVER_STATIC_DOMAINS]);
   const targets = probeTargets(
     explicit.length > 0 ? explicit : resolverNames,
     v.PROBE_PORTS,
@@ -135,7 +118,7 @@ function probeConfigOf(v: ValuesOf<typeof probeShape>): ProbeConfig {
   );
   const vendorRanges = [...v.MANAGED_CIDRS, ...v.MANAGED_IPV6_CIDRS].map((cidr) => parseRange(cidr)!);
   if (vendorRanges.length === 0)
-    throw configurationError(
+    throw rules.configurationError(
       PROBE_ENV.vendorCidrs,
       'the vendor ranges are needed to tell a private answer from a public one',
     );
@@ -152,10 +135,10 @@ function probeConfigOf(v: ValuesOf<typeof probeShape>): ProbeConfig {
   };
 }
 
-const probeSchema = reconcilerSchema(probeShape, probeConfigOf);
+const probeSchema = rules.reconcilerSchema(probeShape, probeConfigOf);
 
 /** Reads and validates the probe's configuration; throws ConfigurationError naming the first bad variable. */
-export const parseProbeConfig: (env: Env) => ProbeConfig = probeSchema.config;
+export const parseProbeConfig: (env: rules.Env) => ProbeConfig = probeSchema.config;
 
 /** The configuration plus STATE_TABLE and NOTIFICATION_TOPIC_ARN: what the probe reads at cold start. */
 export const parseProbeEnvironment = probeSchema.environment;

@@ -1,64 +1,11 @@
 import { InvalidInputError } from '../errors.js';
+import { type AddressRange, formatIp, inRanges, parseRange } from '../ip.js';
+
+export { type AddressRange, inRanges, parseRange } from '../ip.js';
+
 import type { DnsVerdict, NameProbe, NameState, ProbeRecord, VerdictChange, VpcDnsAnswer } from './types.js';
 
-/** An IPv4 or IPv6 range as two bigints, for containment tests. */
-export interface AddressRange {
-  cidr: string;
-  family: 4 | 6;
-  first: bigint;
-  last: bigint;
-}
-
 export const EMPTY_PROBE_RECORD: ProbeRecord = { names: {}, lastRunAt: null, resolverWokenAt: null, revision: 0 };
-
-function ipv4Value(text: string): bigint | undefined {
-  const parts = text.split('.');
-  if (parts.length !== 4 || parts.some((p) => !/^(0|[1-9]\d{0,2})$/.test(p) || Number(p) > 255)) return undefined;
-  return parts.reduce((n, p) => (n << 8n) | BigInt(p), 0n);
-}
-
-function ipv6Value(text: string): bigint | undefined {
-  if (!/^[0-9a-fA-F:.]+$/.test(text) || text.split('::').length > 2) return undefined;
-  const [head, tail] = text.includes('::') ? text.split('::') : [text, undefined];
-  const groups = (s: string | undefined) => (s ? s.split(':') : []);
-  const h = groups(head);
-  const t = groups(tail);
-  const missing = 8 - h.length - t.length;
-  if (tail === undefined ? missing !== 0 : missing < 1) return undefined;
-  const all = [...h, ...Array.from({ length: tail === undefined ? 0 : missing }, () => '0'), ...t];
-  if (all.some((g) => !/^[0-9a-fA-F]{1,4}$/.test(g))) return undefined;
-  return all.reduce((n, g) => (n << 16n) | BigInt(`0x${g}`), 0n);
-}
-
-/** The address as a number and its family, or undefined when it is not an IP address. */
-export function addressValue(address: string): { family: 4 | 6; value: bigint } | undefined {
-  const v4 = ipv4Value(address);
-  if (v4 !== undefined) return { family: 4, value: v4 };
-  const v6 = ipv6Value(address);
-  return v6 === undefined ? undefined : { family: 6, value: v6 };
-}
-
-/** Parses `a.b.c.d/n` or an IPv6 CIDR; undefined when it is not one. */
-export function parseRange(cidr: string): AddressRange | undefined {
-  const [address, prefixText, extra] = cidr.trim().split('/');
-  if (extra !== undefined || address === undefined || !/^\d{1,3}$/.test(prefixText ?? '')) return undefined;
-  const parsed = addressValue(address);
-  if (!parsed) return undefined;
-  const width = parsed.family === 4 ? 32 : 128;
-  const prefix = Number(prefixText);
-  if (prefix > width) return undefined;
-  const hostBits = BigInt(width - prefix);
-  const first = (parsed.value >> hostBits) << hostBits;
-  return { cidr: cidr.trim(), family: parsed.family, first, last: first + (1n << hostBits) - 1n };
-}
-
-export function inRanges(address: string, ranges: readonly AddressRange[]): boolean {
-  const parsed = addressValue(address);
-  return (
-    parsed !== undefined &&
-    ranges.some((r) => r.family === parsed.family && parsed.value >= r.first && parsed.value <= r.last)
-  );
-}
 
 /**
  * The VPC's Route 53 Resolver: the VPC's primary IPv4 CIDR base plus two (Amazon VPC documents the
@@ -69,7 +16,7 @@ export function vpcResolverAddress(vpcCidr: string): string {
   if (range?.family !== 4) throw new InvalidInputError('vpcCidr', `"${vpcCidr}" is not an IPv4 CIDR`);
   if (range.last - range.first < 3n) throw new InvalidInputError('vpcCidr', `"${vpcCidr}" is too small for a VPC`);
   const value = range.first + 2n;
-  return [24n, 16n, 8n, 0n].map((shift) => String((value >> shift) & 255n)).join('.');
+  return formatIp({ family: 4, value });
 }
 
 /**

@@ -1,16 +1,15 @@
 import {
   domainNames,
   type Env,
-  groupName,
   items,
   once,
+  type ReconcilerValues,
   readChecked,
   readDomainNames,
   reconcilerSchema,
   reject,
   required,
   rule,
-  type ValuesOf,
   wholeNumber,
 } from '../config.js';
 import { ConfigurationError } from './errors.js';
@@ -86,7 +85,6 @@ export const TUNING_ENV = {
 } as const;
 
 const resolverShape = {
-  GROUP_NAME: groupName,
   RESOLVER_STATIC_DOMAINS: domainNames,
   RESOLVER_TRACKED_NAMES: domainNames,
   RESOLVER_TARGET_IPS: rule((text) =>
@@ -119,7 +117,7 @@ const tuningShape = {
   RESOLVER_APPLY_CONCURRENCY: rule(wholeNumber(5, 1)),
 };
 
-function resolverConfigOf(v: ValuesOf<typeof resolverShape>): ResolverConfig {
+function resolverConfigOf(v: ReconcilerValues<typeof resolverShape>): ResolverConfig {
   return {
     groupName: v.GROUP_NAME,
     staticDomains: v.RESOLVER_STATIC_DOMAINS,

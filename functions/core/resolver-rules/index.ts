@@ -26,11 +26,19 @@ export {
 } from './identity.js';
 export { planResolverRules } from './plan.js';
 export {
+  describeResolution,
+  LISTED_RESOLUTIONS,
+  listedResolutions,
+  nameResolution,
+  nameResolutions,
+} from './resolutions.js';
+export {
   canonicalIp,
   canonicalTargets,
   DEFAULT_DNS_PORT,
   parseTargetAddress,
   sameTargets,
+  targetKey,
 } from './target-addresses.js';
 export type * from './types.js';
 export { verifyRules } from './verify.js';

@@ -4,16 +4,14 @@ import {
   distinct,
   type Env,
   flag,
-  groupName,
   isDefaultRoute,
   items,
-  managedCidrs,
-  managedIpv6Cidrs,
   optionalWholeNumber,
+  type ReconcilerValues,
   reconcilerSchema,
   reject,
   rule,
-  type ValuesOf,
+  vendorCidrShape,
   wholeNumber,
 } from '../config.js';
 import { isAwsId } from './cidr.js';
@@ -71,11 +69,9 @@ function primaryPath(id: string): PrimaryPath | null {
 }
 
 const routeShape = {
-  GROUP_NAME: groupName,
   MANAGED_ROUTE_TABLE_IDS: rule(awsIds('rtb')),
   MANAGE_TAGGED_ROUTE_TABLES: rule(flag(false)),
-  MANAGED_CIDRS: managedCidrs,
-  MANAGED_IPV6_CIDRS: managedIpv6Cidrs,
+  ...vendorCidrShape,
   MANAGED_PREFIX_LIST_IDS: rule(awsIds('pl')),
   REQUIRE_AGENT_REPORTS: rule(flag(true)),
   AGENT_STALE_AFTER_SECONDS: rule(wholeNumber(180, 1)),
@@ -95,7 +91,7 @@ const routeShape = {
 
 export const ROUTE_CONFIG_VARIABLES = Object.keys(routeShape) as (keyof typeof routeShape)[];
 
-function routeConfigOf(v: ValuesOf<typeof routeShape>): RouteConfig {
+function routeConfigOf(v: ReconcilerValues<typeof routeShape>): RouteConfig {
   if (v.MANAGED_ROUTE_TABLE_IDS.length === 0 && !v.MANAGE_TAGGED_ROUTE_TABLES) {
     throw configurationError(
       'MANAGED_ROUTE_TABLE_IDS',

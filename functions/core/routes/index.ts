@@ -1,4 +1,6 @@
 // The route reconciler's pure core: types (the contract between states), config, decide, plan, verify.
+
+export { type CidrCheck, checkIpv4Cidr, checkIpv6Cidr } from '../ip.js';
 export { chooseActiveGateway } from './active-gateway.js';
 export {
   type AgentReportJudgement,
@@ -10,7 +12,7 @@ export {
   type StoredAgentReport,
 } from './agent-report.js';
 export { applyBlastRadius, limitRound } from './blast-radius.js';
-export { type CidrCheck, checkIpv4Cidr, checkIpv6Cidr, isAwsId } from './cidr.js';
+export { isAwsId } from './cidr.js';
 export {
   checkPrefixListEntries,
   isDefaultRoute,

@@ -1,4 +1,4 @@
-import { checkIpv6Cidr } from './cidr.js';
+import { checkIpv6Cidr } from '../ip.js';
 import type {
   HeldRoute,
   ObservedRoute,
@@ -18,7 +18,10 @@ export function destinationKey(destination: RouteDestination): string {
 }
 
 /** Managed route tables: the configured ids, plus the observed tables tagged for the group when enabled. */
-export function managedRouteTableIds(config: RouteConfig, observation: RouteObservation): string[] {
+export function managedRouteTableIds(
+  config: RouteConfig,
+  observation: Pick<RouteObservation, 'routeTables'>,
+): string[] {
   const tagged = config.manageTaggedRouteTables
     ? observation.routeTables.filter((table) => table.taggedForGroup).map((table) => table.routeTableId)
     : [];
@@ -36,7 +39,10 @@ export interface ManagedRouteSlot {
 }
 
 /** Every managed route slot; routes of unmanaged tables or destinations never appear. */
-export function managedRouteSlots(observation: RouteObservation, config: RouteConfig): ManagedRouteSlot[] {
+export function managedRouteSlots(
+  observation: Pick<RouteObservation, 'routeTables'>,
+  config: RouteConfig,
+): ManagedRouteSlot[] {
   return managedRouteTableIds(config, observation).flatMap((routeTableId) => {
     const table = observation.routeTables.find((candidate) => candidate.routeTableId === routeTableId);
     return config.destinations.map((destination) => ({
@@ -83,11 +89,13 @@ export function classifyPrimaryRoute(route: ObservedRoute | undefined, primaryPa
   return route.state === 'blackhole' ? 'blackhole' : null;
 }
 
-/** Why a managed route does not point at the active ENI, or null when it already does. */
-export function classifyRoute(
+/**
+ * Why a managed route does not point at `networkInterfaceId`, judged by the route alone (its target and
+ * state), or null when it does: what verification after apply needs.
+ */
+export function classifyTarget(
   route: ObservedRoute | undefined,
-  activeNetworkInterfaceId: string,
-  observation: RouteObservation,
+  networkInterfaceId: string,
   primaryPathId?: string,
 ): RouteProblem | null {
   if (route === undefined) return 'missing';
@@ -96,6 +104,20 @@ export function classifyRoute(
   const eni = route.target.networkInterfaceId;
   if (eni === undefined) return route.target.instanceId === undefined ? 'other-target' : 'instance-target';
   if (nonInstanceTarget(route) !== null) return 'other-target';
+  return eni === networkInterfaceId ? null : 'not-active-gateway';
+}
+
+/** Why a managed route does not point at the active ENI, or null when it already does. */
+export function classifyRoute(
+  route: ObservedRoute | undefined,
+  activeNetworkInterfaceId: string,
+  observation: Pick<RouteObservation, 'networkInterfaces' | 'members'>,
+  primaryPathId?: string,
+): RouteProblem | null {
+  const problem = classifyTarget(route, activeNetworkInterfaceId, primaryPathId);
+  if (problem !== null && problem !== 'not-active-gateway') return problem;
+  // The route targets an ENI: whether that ENI exists and whose it is decides the rest.
+  const eni = route!.target.networkInterfaceId!;
   if (!Object.hasOwn(observation.networkInterfaces, eni)) return 'missing-eni';
   const attachedTo = observation.networkInterfaces[eni];
   // The active ENI is right while attached, even if its instance is still pending (kept through a soft failure).

@@ -37,6 +37,10 @@ const FUNCTION_PROPERTIES = new Set([
   'Tags',
   'EphemeralStorage',
   'RecursiveLoop',
+  // Asynchronous invocations' retries and dead-letter queue: accepted, not simulated (an Event invocation
+  // that fails is recorded and not retried).
+  'DeadLetterQueue',
+  'EventInvokeConfig',
 ]);
 
 /**

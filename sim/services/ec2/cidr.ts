@@ -1,4 +1,5 @@
 import { AwsError } from '../../core/errors.js';
+import { parseIpAddress } from '../../core/ip.js';
 
 /** IPv4 and IPv6 CIDR arithmetic, just enough for VPCs, subnets and route destinations. */
 
@@ -8,9 +9,8 @@ export interface Ipv4Cidr {
 }
 
 export function parseIpv4(address: string): number | undefined {
-  const parts = address.split('.');
-  if (parts.length !== 4 || parts.some((p) => !/^\d{1,3}$/.test(p) || Number(p) > 255)) return undefined;
-  return parts.reduce((n, p) => n * 256 + Number(p), 0);
+  const parsed = parseIpAddress(address);
+  return parsed?.bits === 32 ? Number(parsed.value) : undefined;
 }
 
 export function formatIpv4(n: number): string {
@@ -56,16 +56,10 @@ export function containsAddress(cidr: Ipv4Cidr, address: number): boolean {
   return address >= cidr.base && address < cidr.base + size(cidr);
 }
 
-/** Loose IPv6 CIDR check (hex groups, optional `::`, prefix 0..128); EC2 rejects anything else. */
+/** An IPv6 CIDR (prefix 0..128), lower-cased; EC2 rejects anything else. */
 export function requireIpv6Cidr(cidr: string, parameter: string): string {
-  const match = /^([0-9a-fA-F:]+)\/(\d{1,3})$/.exec(cidr);
-  const groups = match?.[1]?.split(':') ?? [];
-  const valid =
-    match &&
-    Number(match[2]) <= 128 &&
-    (match[1]!.match(/::/g) ?? []).length <= 1 &&
-    groups.length <= 8 &&
-    groups.every((g) => g.length <= 4);
+  const match = /^([0-9a-fA-F:.]+)\/(\d{1,3})$/.exec(cidr);
+  const valid = match && Number(match[2]) <= 128 && parseIpAddress(match[1]!)?.bits === 128;
   if (!valid) {
     throw new AwsError(
       'InvalidParameterValue',

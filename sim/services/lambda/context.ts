@@ -48,6 +48,10 @@ export function runtimeVariables(input: InvocationContextInput, region: string):
     // Reserved variable (Lambda docs, "Defined runtime environment variables"): on-demand for a function
     // without provisioned concurrency. Powertools counts a cold start only when it is on-demand.
     AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
+    // The sim has no X-Ray: no invocation carries a trace header (_X_AMZN_TRACE_ID), so the X-Ray SDK that
+    // Powertools Tracer wraps the SDK clients with finds no segment. Lambda sets LOG_ERROR here (a segment
+    // always exists there); IGNORE_ERROR lets the captured clients' calls through without an error line each.
+    AWS_XRAY_CONTEXT_MISSING: 'IGNORE_ERROR',
     // The execution role's temporary credentials, as the runtime provides them.
     AWS_ACCESS_KEY_ID: 'ASIASIMULATEDROLE',
     AWS_SECRET_ACCESS_KEY: 'simulated-role-secret',

@@ -1,3 +1,8 @@
+// The simulated account's one IP parser: addresses and CIDRs as AWS services read them (EC2's VPCs,
+// subnets and routes, EventBridge's cidr patterns). Apart from the product's (functions/core/ip.ts) on
+// purpose: the sim answers as AWS does, which is looser (leading zeros, IPv4-mapped IPv6 tails), and a
+// product change must not change what the simulated AWS accepts.
+
 /** An IP address as a number, with its family's width in bits. */
 export type IpAddress = { value: bigint; bits: 32 | 128 };
 
