@@ -41,33 +41,9 @@ interface RunMeasure {
   resolverCalls: Record<string, number>;
   dynamoCalls: Record<string, number>;
   dnsQueries: number;
-  /** Seconds in each task state, from the execution's history. */
-  states: string;
+  /** When, after the start, the Resolver listing began and ended and the last DNS query arrived. */
+  timeline: string;
   result: string;
-}
-
-async function stateSeconds(world: DrillWorld, executionArn: string): Promise<string> {
-  const entered = new Map<string, number>();
-  const spent: string[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await world.call('sfn:GetExecutionHistory', { executionArn, ...(nextToken ? { nextToken } : {}) });
-    for (const e of page.events as {
-      type: string;
-      timestamp: string | number;
-      stateEnteredEventDetails?: { name: string };
-      stateExitedEventDetails?: { name: string };
-    }[]) {
-      const at = new Date(typeof e.timestamp === 'number' ? e.timestamp * 1000 : e.timestamp).getTime();
-      if (e.type === 'TaskStateEntered' && e.stateEnteredEventDetails) entered.set(e.stateEnteredEventDetails.name, at);
-      if (e.type === 'TaskStateExited' && e.stateExitedEventDetails) {
-        const name = e.stateExitedEventDetails.name;
-        spent.push(`${name} ${((at - (entered.get(name) ?? at)) / 1000).toFixed(2)}`);
-      }
-    }
-    nextToken = page.nextToken;
-  } while (nextToken);
-  return spent.join(', ');
 }
 
 /** Creates the rules and associations the reconciler wants, as its own plan and apply adapter make them. */
@@ -90,6 +66,8 @@ async function seedRules(sim: SimAccount, env: Record<string, string>, tracked: 
     throw new Error(`seeding: ${failed.length} actions not applied, first: ${JSON.stringify(failed[0])}`);
   return plan.actions.length;
 }
+
+const dnsQueries = (sim: SimAccount, before: number) => sim.dns.queryCount() - before;
 
 function countBy(sim: SimAccount, since: number, service: string): Record<string, number> {
   const counts: Record<string, number> = {};
@@ -114,11 +92,14 @@ async function measureRun(sim: SimAccount, world: DrillWorld): Promise<RunMeasur
     dynamoCalls: countBy(sim, since, 'dynamodb'),
     dnsQueries: sim.dns.queryCount() - dnsBefore,
   };
-  const states = await stateSeconds(world, executionArn);
+  const resolverLog = sim.log.all({ since, product: true, service: 'route53resolver' });
+  const lastDns = sim.dns.queries({}).at(-1)?.at;
+  const after = (at: number | undefined) => (at === undefined ? '-' : ((at - started) / 1000).toFixed(2));
+  const timeline = `Resolver ${after(resolverLog[0]?.start)}-${after(resolverLog.length ? Math.max(...resolverLog.map((r) => r.end)) : undefined)} s, last DNS query ${after(dnsQueries(sim, dnsBefore) > 0 ? lastDns : undefined)} s`;
   const described = await world.call('sfn:DescribeExecution', { executionArn });
   const output = described.output ? JSON.parse(described.output) : { result: described.status };
   const failure = described.status === 'FAILED' ? ` ${described.error}: ${String(described.cause).slice(0, 300)}` : '';
-  return { ...measure, states, result: `${described.status} ${output.result ?? ''}${failure}`.trim() };
+  return { ...measure, timeline, result: `${described.status} ${output.result ?? ''}${failure}`.trim() };
 }
 
 const total = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0);
@@ -135,7 +116,7 @@ function line(names: number, label: string, m: RunMeasure): string {
     `DynamoDB ${total(m.dynamoCalls)}`,
     `DNS ${m.dnsQueries}`,
     m.result,
-    `states (s): ${m.states}`,
+    m.timeline,
   ].join(' | ');
 }
 
@@ -231,12 +212,14 @@ async function measureSize(names: number): Promise<{ lines: string[]; noChange: 
 export async function run(): Promise<string> {
   const lines = [
     `tracked names x ${LINKS} CNAME links (${LINKS + 1} rules per name) in 2 VPCs; no-change runs: DNS ${DNS_LATENCY_MS} ms, Resolver ${RESOLVER_LATENCY_MS} ms per call`,
-    ' names run              wall | Resolver calls by API | DynamoDB calls | DNS queries | result | seconds per task state',
+    ' names run              wall | Resolver calls by API | DynamoDB calls | DNS queries | result | timeline after the start',
   ];
   const verdicts: string[] = [];
   for (const names of SIZES) {
     const measured = await measureSize(names);
     lines.push(...measured.lines);
+    // Each size as it ends (on stderr): a later size that fails keeps the earlier figures.
+    console.error(measured.lines.join('\n'));
     if (names === TARGET_NAMES) {
       const ms = measured.noChange.wallMs;
       verdicts.push(

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import type { RequestRecord } from '../sim/core/request-log.js';
-import { deployTemplate } from '../sim/deploy/deploy.js';
+import { type DeployedStack, deployTemplate } from '../sim/deploy/deploy.js';
 import { settle } from '../sim/drill/runner.js';
 import type { TopologyInput } from '../sim/drill/scenario.js';
 import { DrillWorld } from '../sim/drill/world.js';
@@ -19,6 +19,7 @@ export const VENDOR_CIDR = '10.200.0.0/16';
 
 export interface RouteWorld {
   sim: SimAccount;
+  stack: DeployedStack;
   world: DrillWorld;
   stateMachineArn: string;
 }
@@ -45,13 +46,17 @@ export function groupTopology(tables: number): TopologyInput {
  * healthy by their agents (as the scenario does) and the account settled: cgw-a is active and every
  * managed route already points at it, so the next change is the failover alone.
  */
-export async function routeWorld(tables: number): Promise<RouteWorld> {
+export async function routeWorld(
+  tables: number,
+  options: { coldStartMs?: Record<string, number> } = {},
+): Promise<RouteWorld> {
   const sim = await startSim();
   try {
     const stack = await deployTemplate({
       templatePath: resolve(root, 'template.yaml'),
       sim,
       bundleDir: BENCH_BUNDLE_DIR,
+      ...(options.coldStartMs ? { coldStartMs: options.coldStartMs } : {}),
       parameterOverrides: {
         VendorCidrs: '10.200.0.0/16',
         AgentStaleAfterSeconds: '86400',
@@ -71,7 +76,7 @@ export async function routeWorld(tables: number): Promise<RouteWorld> {
       });
       await settle(sim, 600_000);
     }
-    return { sim, world, stateMachineArn: world.stateMachineArn('RouteReconcilerStateMachine') };
+    return { sim, stack, world, stateMachineArn: world.stateMachineArn('RouteReconcilerStateMachine') };
   } catch (err) {
     await sim.stop();
     throw err;

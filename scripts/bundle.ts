@@ -31,6 +31,14 @@ export interface FunctionBundle {
   outFile: string;
   exportPath: string[];
   bytes: number;
+  /** Every file esbuild read into the bundle, absolute. */
+  inputs: string[];
+}
+
+/** A departure from the template's BuildProperties, for comparisons (the benchmarks); none by default. */
+export interface BundleVariant {
+  /** In place of BuildProperties.External, e.g. ['@aws-sdk/*'] to leave the SDK to the runtime. */
+  external?: string[];
 }
 
 type Resource = { Type?: string; Properties?: Record<string, unknown>; Metadata?: Record<string, unknown> };
@@ -51,6 +59,7 @@ export async function bundleFunctions(
   templatePath: string,
   outDir: string,
   only?: (name: string) => boolean,
+  variant: BundleVariant = {},
 ): Promise<FunctionBundle[]> {
   const root = dirname(resolve(templatePath));
   const template = readCfnTemplate(templatePath);
@@ -68,7 +77,7 @@ export async function bundleFunctions(
     const codeDir = resolve(root, codeUri);
     const outExtension = pairs(props.OutExtension);
     const functionDir = join(outDir, name);
-    await build({
+    const { metafile } = await build({
       absWorkingDir: codeDir,
       entryPoints: props.EntryPoints ?? [],
       outdir: functionDir,
@@ -79,12 +88,13 @@ export async function bundleFunctions(
       minify: props.Minify ?? true,
       sourcemap: props.Sourcemap ?? false,
       keepNames: props.KeepNames ?? false,
-      external: props.External ?? [],
+      external: variant.external ?? props.External ?? [],
       mainFields: props.MainFields?.split(',') ?? ['main', 'module'],
       outExtension,
       banner: pairs(props.Banner),
       loader: pairs(props.Loader) as Record<string, Loader>,
       logLevel: 'error',
+      metafile: true,
     });
     const { file, exportPath } = resolveHandlerFile(
       functionDir,
@@ -99,6 +109,7 @@ export async function bundleFunctions(
       outFile: file,
       exportPath,
       bytes: statSync(file).size,
+      inputs: Object.keys(metafile.inputs).map((input) => resolve(codeDir, input)),
     });
   }
   return bundles;

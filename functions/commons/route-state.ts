@@ -1,4 +1,4 @@
-import type { GroupRecord, MemberHealth, RouteOperation, RoutePlan } from '../core/routes/types.js';
+import type { GroupRecord, MemberHealth, PlanAction, RouteOperation, RoutePlan } from '../core/routes/types.js';
 
 // The shapes the route reconciler's states pass to each other (the execution's JSON).
 
@@ -36,7 +36,7 @@ export interface DecideOutput {
   confirmationDelaySeconds: number;
 }
 
-/** One action's outcome, as the Map state records it (Catch included). */
+/** One action's outcome, as the Apply function records it. */
 export interface ActionOutcome {
   actionId: string;
   status: 'applied' | 'failed';
@@ -45,11 +45,32 @@ export interface ActionOutcome {
   cause?: string;
 }
 
+/** Input of the Apply function: a round's actions, or the ones a previous attempt left pending. */
+export interface ApplyInput {
+  actions: PlanAction[];
+  /** Outcomes of the previous attempts of this round, carried along. */
+  outcomes?: ActionOutcome[];
+  /** 1 for the round's first attempt. */
+  attempt?: number;
+  executionId: string;
+}
+
+/** Output of the Apply function: every outcome so far, and what waits for another attempt. */
+export interface ApplyOutput {
+  outcomes: ActionOutcome[];
+  pending: PlanAction[];
+  attempt: number;
+  /** How long the ASL waits before the next attempt (0 when nothing is pending). */
+  retryInSeconds: number;
+}
+
 /** What the report state receives: everything the run gathered. */
 export interface RouteRunState extends IntakeOutput {
   executionId: string;
   decision?: DecideOutput;
   outcomes?: ActionOutcome[];
+  /** The last Apply attempt's output, when the run failed between two attempts. */
+  apply?: ApplyOutput;
   failure?: { Error: string; Cause?: string };
 }
 

@@ -26,9 +26,9 @@ export function taskWorstCaseSeconds(timeoutSeconds: number, retry: RetryPolicy 
 }
 
 /**
- * Route reconciler: Decide takes the lease (for the confirmation delay plus this), every ApplyAction
- * attempt renews it before its write, Report stores the record with it. Longest silence: one apply
- * attempt hanging to the function's timeout (30 s), then the Report state's worst case (195 s in all).
+ * Route reconciler: Decide takes the lease (for the confirmation delay plus this), the Apply function
+ * renews it before each batch of writes, Report stores the record with it. Longest silence: one apply
+ * attempt hanging to the function's timeout (90 s), then the Report state's worst case (255 s in all).
  */
 export const ROUTE_LEASE_RENEW_SECONDS = 300;
 

@@ -72,7 +72,8 @@ const handle = async (input: RouteRunState | FailedRouteRun): Promise<RouteRepor
   const now = new Date().toISOString();
   const group = routeConfig.group;
   const plan = state.decision?.plan;
-  const outcomes = new Map((state.outcomes ?? []).map((o: ActionOutcome) => [o.actionId, o]));
+  // A run that failed between two apply attempts carries its outcomes in the last attempt's output.
+  const outcomes = new Map((state.outcomes ?? state.apply?.outcomes ?? []).map((o: ActionOutcome) => [o.actionId, o]));
   const actions = (plan?.actions ?? []).map((action) => ({
     ...action,
     // The outcome without its actionId, which the action already carries: the output stays small.

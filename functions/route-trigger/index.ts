@@ -1,9 +1,8 @@
-import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { observeEc2 } from '../adapters/ec2-routes.js';
+import { startExecution } from '../adapters/executions.js';
 import { groupMembers } from '../adapters/group-membership.js';
 import { observeMixedPaths } from '../adapters/primary-path.js';
 import { StateTable } from '../adapters/state-table.js';
-import { sfnClient } from '../commons/clients.js';
 import { instrumented, logger } from '../commons/powertools.js';
 import { executionName, reportChange, sweepChange, sweepExecutionName } from '../core/admission.js';
 import { configurationError } from '../core/config.js';
@@ -57,26 +56,13 @@ function routeWiring(): { config: RouteConfig; stateTable: StateTable } | Error 
 }
 
 async function start(name: string | undefined, input: unknown, reason: string): Promise<TriggerOutcome> {
-  try {
-    const { executionArn } = await sfnClient().send(
-      new StartExecutionCommand({
-        stateMachineArn,
-        ...(name !== undefined ? { name } : {}),
-        input: JSON.stringify(input),
-      }),
-    );
-    logger.info('reconciler started', { execution: name ?? executionArn, reason });
-    return { outcome: 'started', reason, ...(name !== undefined ? { execution: name } : {}) };
-  } catch (err) {
-    // A Standard execution's name is unique for 90 days: StartExecution with the name of an execution
-    // that ran (or runs with another input) fails with ExecutionAlreadyExists. The same name and input
-    // while it runs return it without a second one. Either way this signal's run exists.
-    if ((err as { name?: string }).name === 'ExecutionAlreadyExists' && name !== undefined) {
-      logger.info('reconciler already started for this signal', { execution: name });
-      return { outcome: 'already-started', reason: `${name} was started by an earlier delivery`, execution: name };
-    }
-    throw err;
+  const { alreadyStarted, executionArn } = await startExecution(stateMachineArn, name, input);
+  if (alreadyStarted && name !== undefined) {
+    logger.info('reconciler already started for this signal', { execution: name });
+    return { outcome: 'already-started', reason: `${name} was started by an earlier delivery`, execution: name };
   }
+  logger.info('reconciler started', { execution: name ?? executionArn, reason });
+  return { outcome: 'started', reason, ...(name !== undefined ? { execution: name } : {}) };
 }
 
 function dropped(reason: string): TriggerOutcome {

@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { bundleFunctions } from '../../scripts/bundle.js';
+import { bundleFunctions, type FunctionBundle } from '../../scripts/bundle.js';
+import { cachedBundles } from './bundle-cache.js';
 import { readCfnTemplate } from './cfn-yaml.js';
 import { resolveHandlerFile } from './handler-file.js';
 import { DeployError } from './intrinsics.js';
@@ -98,7 +99,15 @@ export function samBuildArtifacts(templatePath: string): Map<string, FunctionArt
 
 /** The project's own bundles (scripts/bundle.ts), built into `outDir` the way sam build lays them out. */
 export async function bundledArtifacts(templatePath: string, outDir: string): Promise<Map<string, FunctionArtifact>> {
-  const bundles = await bundleFunctions(templatePath, outDir);
+  return artifactsOf(await bundleFunctions(templatePath, outDir));
+}
+
+/** The project's own bundles, reused from cacheDir while nothing they were built from changed (bundle-cache.ts). */
+export async function cachedArtifacts(templatePath: string, cacheDir: string): Promise<Map<string, FunctionArtifact>> {
+  return artifactsOf(await cachedBundles(templatePath, cacheDir));
+}
+
+function artifactsOf(bundles: FunctionBundle[]): Map<string, FunctionArtifact> {
   return new Map(
     bundles.map((b) => [
       b.name,

@@ -12,7 +12,8 @@ import { DEPLOYERS } from './resources/index.js';
 import { type DeployedStack, type LocalDeployOptions, mergeGlobals, type Resource } from './stack.js';
 
 export { DeployError } from './intrinsics.js';
-export type { DeployedResource, DeployedStack, LocalDeployOptions } from './stack.js';
+export { discardIdleEnvironments } from './resources/function.js';
+export type { ColdStart, DeployedResource, DeployedStack, LocalDeployOptions } from './stack.js';
 
 const credentials = { accessKeyId: 'AKIDSIMULATED', secretAccessKey: 'simulated-secret' };
 
@@ -62,6 +63,8 @@ export async function deployTemplate(options: LocalDeployOptions): Promise<Deplo
     alarms: {},
     entryPoints: {},
     functionLogicalIds: {},
+    environments: {},
+    coldStarts: [],
   };
 
   for (const logicalId of deployOrder(resources, globals, templatePath)) {

@@ -39,6 +39,21 @@ export interface DeployedStack {
   rules: { name: string; origin: string; target: string; pattern?: unknown; schedule?: string }[];
   /** CloudWatch alarms with their resolved properties: the drill evaluates them on the metrics functions emit. */
   alarms: Record<string, Record<string, unknown>>;
+  /** Function logical id -> the execution environments started so far (cold starts). */
+  environments: Record<string, number>;
+  /** Every cold start: the function's logical id, when it began (performance.now, as the request log) and how long it took. */
+  coldStarts: ColdStart[];
+}
+
+/** One new execution environment of a function. */
+export interface ColdStart {
+  logicalId: string;
+  /** performance.now() when its Init began. */
+  at: number;
+  /** The import of its bundle in this process, ms (once the Init ended). */
+  importMs?: number;
+  /** Its whole Init, ms: the import, or the deploy's coldStartMs for the function when longer. */
+  initMs?: number;
 }
 
 export interface LocalDeployOptions {
@@ -51,6 +66,14 @@ export interface LocalDeployOptions {
    * artifacts exist. Without it: .aws-sam/build when present, else a folder per process under dist/.
    */
   bundleDir?: string;
+  /**
+   * Function logical id -> the initialisation time (ms) Lambda spends on each new execution environment
+   * of it, e.g. its bundle's cold import measured in a fresh Node process (bench/bundles.ts). A cold
+   * start then takes at least that long in wall-clock time before the handler runs; the import in this
+   * process may take longer and is never shortened. Without it a cold start costs only the in-process
+   * import.
+   */
+  coldStartMs?: Record<string, number>;
 }
 
 /** The SDK clients a deploy creates resources through, as CloudFormation would call the services. */

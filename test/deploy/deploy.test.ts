@@ -378,12 +378,14 @@ describe('deployTemplate', () => {
 
       // Act: three deploys, each cold-starting two environments, then the account reset drops them all.
       try {
-        for (let deploy = 0; deploy < 3; deploy++) {
+        // The stack is held only by the helper's frame, gone once it returns, as after a drill scenario.
+        const deployAndInvoke = async () => {
           await sim.reset();
           const stack = await deployTemplate({ templatePath, sim });
           const arn = stack.outputs.FunctionArn as string;
           await Promise.all([lambda.invoke(arn, {}), lambda.invoke(arn, {})]);
-        }
+        };
+        for (let deploy = 0; deploy < 3; deploy++) await deployAndInvoke();
         await sim.reset();
       } finally {
         delete hook.echoStarted;

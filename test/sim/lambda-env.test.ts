@@ -62,6 +62,7 @@ describe('LambdaService environment variables', () => {
       'AWS_LAMBDA_INITIALIZATION_TYPE',
       'AWS_LAMBDA_FUNCTION_NAME',
       'AWS_XRAY_CONTEXT_MISSING',
+      'AWS_XRAY_MANUAL_MODE',
       '_X_AMZN_TRACE_ID',
     ] as const;
     lambda.register({
@@ -79,6 +80,8 @@ describe('LambdaService environment variables', () => {
       AWS_LAMBDA_FUNCTION_NAME: 'powertools-reader',
       // No X-Ray in the sim: no trace header, and a missing segment is not an error.
       AWS_XRAY_CONTEXT_MISSING: 'IGNORE_ERROR',
+      // All environments share the sim's process: the X-Ray SDK must not install an async hook per cold start.
+      AWS_XRAY_MANUAL_MODE: 'true',
       _X_AMZN_TRACE_ID: null,
     });
   });

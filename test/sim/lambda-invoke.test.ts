@@ -33,6 +33,31 @@ describe('LambdaService', () => {
     lambda = sim.service<LambdaService>('lambda');
   });
 
+  it('starts the timeout after the Init of a new environment, which Lambda limits separately', async () => {
+    // Prepare: an Init (import and configuration) longer than the function's 1 s timeout
+    let inits = 0;
+    lambda.register({
+      name: 'slow-init',
+      timeoutSec: 1,
+      handler: {
+        take: async () => {
+          inits++;
+          await sleep(1_500);
+          return async () => 'after init';
+        },
+        give: () => undefined,
+      },
+    });
+
+    // Act
+    const out = await client.send(new InvokeCommand({ FunctionName: 'slow-init', Payload: encode({}) }));
+
+    // Assess
+    expect(out.FunctionError).toBeUndefined();
+    expect(decode(out.Payload)).toBe('after init');
+    expect(inits).toBe(1);
+  });
+
   it('invokes a registered handler by name and by ARN with a Lambda-like context', async () => {
     // Prepare
     const arn = lambda.register({

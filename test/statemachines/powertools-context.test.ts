@@ -91,7 +91,9 @@ describe('Powertools on the simulated account: log context, cold starts, Tracer 
       if (invocation.functionName === functionName('RouteDecideFunction')) {
         return (invocation.payload as { confirming: boolean }).confirming ? 'Confirm' : 'Decide';
       }
-      if (invocation.functionName === functionName('RouteApplyFunction')) return 'ApplyAction';
+      if (invocation.functionName === functionName('RouteApplyFunction')) {
+        return ((invocation.payload as { attempt?: number }).attempt ?? 1) > 1 ? 'ApplyAgain' : 'Apply';
+      }
       // The report's task passes its whole state ("Payload.$": "$"): the execution id is in it, the state name not.
       return undefined;
     };
@@ -190,6 +192,9 @@ describe('Powertools on the simulated account: log context, cold starts, Tracer 
     expect(errors.filter((e) => e !== 'LeaseHeldError')).toEqual([]);
     const lines = [...all.flatMap((i) => i.logs), ...consoleLines];
     expect(lines.filter((l) => /segment|x-?ray/i.test(l))).toEqual([]);
+    // The X-Ray SDK of the functions' bundles (one copy per execution environment, all in this process)
+    // registered no context namespace, so none left an async hook behind in the process.
+    expect((process as { namespaces?: Record<string, unknown> }).namespaces?.AWSXRay).toBeUndefined();
     expect(lines.some((l) => /No application metrics to publish/.test(l))).toBe(false);
   });
 });

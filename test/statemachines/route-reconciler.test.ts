@@ -51,7 +51,8 @@ describe('route reconciler state machine (deployed template, simulated account)'
   let world: DrillWorld;
 
   /** Starts the route reconciler with input, waits for the account to settle, and reads its event log. */
-  const execute = (input: object) => runExecution(world, 'RouteReconcilerStateMachine', input);
+  const execute = (input: object, options: { advanceMs?: number } = {}) =>
+    runExecution(world, 'RouteReconcilerStateMachine', input, options);
 
   const mutating = (calls: string[]) =>
     calls.filter((c) => (c.startsWith('ec2:') && !c.startsWith('ec2:Describe')) || /^dynamodb:(Put|Update)/.test(c));
@@ -92,7 +93,7 @@ describe('route reconciler state machine (deployed template, simulated account)'
   }, 120_000);
 
   // The SDK's own backoff between its 4 attempts is wall-clock time: a few seconds.
-  it('retries ApplyAction on RetryableAwsError after the SDK gave up, then applies the action', async () => {
+  it('tries an action throttled past the SDK retries again after a Wait, in a second Apply invocation, then applies it', async () => {
     // Prepare
     sim.faults.add({
       service: 'ec2',
@@ -103,17 +104,22 @@ describe('route reconciler state machine (deployed template, simulated account)'
     });
 
     // Act
-    const run = await execute(sample('manual-failover.json'));
+    const run = await execute(sample('manual-failover.json'), { advanceMs: 60_000 });
 
     // Assess
     expect(run.status).toBe('SUCCEEDED');
     expect(run.calls.filter((c) => c === 'ec2:ReplaceRoute')).toHaveLength(5);
-    const failed = run.events.findIndex((e) => e.type === 'TaskFailed');
-    const succeeded = run.events.findLastIndex((e) => e.type === 'TaskSucceeded');
-    expect(taskErrors(run.events)).toEqual(['RetryableAwsError']);
-    expect(run.events[failed]?.taskFailedEventDetails?.cause).toContain('RequestLimitExceeded');
-    expect(succeeded).toBeGreaterThan(failed);
-    expect(entered(run.events)).not.toContain('ActionFailed');
+    expect(taskErrors(run.events)).toEqual([]);
+    const states = entered(run.events);
+    expect(states.filter((s) => s === 'Apply' || s === 'ApplyAgain')).toEqual(['Apply', 'ApplyAgain']);
+    expect(states).toContain('WaitToRetry');
+    // The first attempt's result, in the history: the action pending, nothing failed.
+    const firstApply = run.events.find(
+      (e) => e.type === 'TaskStateExited' && e.stateExitedEventDetails?.name === 'Apply',
+    );
+    const afterFirst = JSON.parse(firstApply?.stateExitedEventDetails?.output ?? '{}');
+    expect(afterFirst.apply).toMatchObject({ outcomes: [], attempt: 1 });
+    expect(afterFirst.apply.pending).toHaveLength(1);
     expect(run.output).toMatchObject({
       result: 'converged',
       decision: {
@@ -127,7 +133,7 @@ describe('route reconciler state machine (deployed template, simulated account)'
     expect(await privateRouteTarget()).toBe(world.ref('eni', 'cgw-b'));
   });
 
-  it('catches a permanent ReplaceRoute error in ActionFailed and reports a partial run (promise 6)', async () => {
+  it("records a permanent ReplaceRoute error as the action's outcome, not retried, and reports a partial run (promise 6)", async () => {
     // Prepare
     sim.faults.add({
       service: 'ec2',
@@ -143,9 +149,9 @@ describe('route reconciler state machine (deployed template, simulated account)'
 
     // Assess
     expect(run.status).toBe('SUCCEEDED');
-    // One TaskFailed only: the ASL does not retry ActionFailedError.
-    expect(taskErrors(run.events)).toEqual(['ActionFailedError']);
-    expect(entered(run.events)).toContain('ActionFailed');
+    // One ReplaceRoute, one Apply attempt: ActionFailedError is not tried again.
+    expect(run.calls.filter((c) => c === 'ec2:ReplaceRoute')).toHaveLength(1);
+    expect(entered(run.events)).not.toContain('ApplyAgain');
     expect(run.output).toMatchObject({
       result: 'partial',
       actions: [{ kind: 'replace-route', outcome: { status: 'failed', error: 'ActionFailedError' } }],

@@ -138,7 +138,7 @@ describe('route reconciler when something fails after Apply (promise 6)', () => 
   });
 
   it('stops writing once another run took the lease mid-Apply, lists what it did and fails as LeaseLost (promise 7)', async () => {
-    // Prepare: each action's first invocation is throttled by Lambda; its retry waits on the simulated clock
+    // Prepare: the Apply invocation is throttled by Lambda; its retry waits on the simulated clock
     sim.service<SfnService>('states').retryTime = 'simulated';
     sim.faults.add({
       service: 'lambda',
@@ -146,7 +146,7 @@ describe('route reconciler when something fails after Apply (promise 6)', () => 
       match: 'RouteApplyFunction',
       errorRate: 1,
       errorCode: 'TooManyRequestsException',
-      times: 2,
+      times: 1,
     });
     const since = sim.log.mark();
     const { executionArn } = await world.call('sfn:StartExecution', {

@@ -1,19 +1,26 @@
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
-import { settle } from '../../sim/drill/runner.js';
+import { advanceStepwise, settle } from '../../sim/drill/runner.js';
 import type { DrillWorld } from '../../sim/drill/world.js';
 
 /**
  * Starts a state machine of the deployed template with `input`, waits until the account is quiet,
- * and reads the execution as an operator would: its event log, status, error and output, plus the
+ * (moving simulated time forward by advanceMs, timer by timer, when given) and reads the execution as an operator would: its event log, status, error and output, plus the
  * product's AWS calls during the run (the drill's own calls left out).
  */
-export async function runExecution(world: DrillWorld, stateMachine: string, input: object) {
+export async function runExecution(
+  world: DrillWorld,
+  stateMachine: string,
+  input: object,
+  options: { advanceMs?: number } = {},
+) {
   const since = world.sim.log.mark();
   const { executionArn } = await world.call('sfn:StartExecution', {
     stateMachineArn: world.stateMachineArn(stateMachine),
     input: JSON.stringify(input),
   });
   await settle(world.sim);
+  // Wait states (a confirmation, a retry of throttled actions) run on the simulated clock.
+  if (options.advanceMs) await advanceStepwise(world.sim, options.advanceMs);
   const events: HistoryEvent[] = [];
   let nextToken: string | undefined;
   do {

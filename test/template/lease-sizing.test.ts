@@ -7,6 +7,7 @@ import {
   ROUTE_LEASE_RENEW_SECONDS,
   taskWorstCaseSeconds,
 } from '../../functions/core/lease.js';
+import { APPLY_MAX_RETRY_DELAY_SECONDS } from '../../functions/core/routes/apply-rounds.js';
 import { readCfnTemplate } from '../../sim/deploy/cfn-yaml.js';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -32,17 +33,23 @@ describe('lease sizing', () => {
     expect(taskWorstCaseSeconds(30)).toBe(30);
   });
 
-  it('route lease: renewed by each apply attempt, outlasts an attempt then the whole Report state', () => {
+  it('route lease: renewed before each batch of writes, outlasts an apply attempt and a wait, then the whole Report state', () => {
     // Prepare
     const states = asl('route-reconciler.asl.json').States;
-    const apply = states.Apply.ItemProcessor.States.ApplyAction;
     const attempt = timeout('RouteApplyFunction');
 
-    // Act
-    const betweenAttempts = (retryOf(apply)?.MaxDelaySeconds ?? Number.POSITIVE_INFINITY) + attempt;
+    // Act: between two renewals, one attempt hanging to its timeout, then the longest wait before the
+    // next attempt (the Task's own Retry, or the Wait before ApplyAgain, which the function caps).
+    const longestWait = Math.max(
+      retryOf(states.Apply)?.MaxDelaySeconds ?? Number.POSITIVE_INFINITY,
+      retryOf(states.ApplyAgain)?.MaxDelaySeconds ?? Number.POSITIVE_INFINITY,
+      APPLY_MAX_RETRY_DELAY_SECONDS,
+    );
+    const betweenAttempts = attempt + longestWait;
     const untilSaved = attempt + taskWorstCaseSeconds(timeout('RouteReportFunction'), retryOf(states.Report));
 
     // Assess
+    expect(states.WaitToRetry.SecondsPath).toBe('$.apply.retryInSeconds');
     expect(ROUTE_LEASE_RENEW_SECONDS).toBeGreaterThan(betweenAttempts);
     expect(ROUTE_LEASE_RENEW_SECONDS).toBeGreaterThan(untilSaved);
   });

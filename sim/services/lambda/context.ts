@@ -52,6 +52,12 @@ export function runtimeVariables(input: InvocationContextInput, region: string):
     // Powertools Tracer wraps the SDK clients with finds no segment. Lambda sets LOG_ERROR here (a segment
     // always exists there); IGNORE_ERROR lets the captured clients' calls through without an error line each.
     AWS_XRAY_CONTEXT_MISSING: 'IGNORE_ERROR',
+    // Lambda runs each execution environment in a process of its own; the sim runs them all in one. In
+    // automatic mode the X-Ray SDK in every function bundle installs a process-wide async hook at import
+    // (cls-hooked) that is never removed: each cold start added one, and 40 of them make every await
+    // of the process about 150 times slower. Manual mode tracks no context; with no trace in the sim,
+    // the captured clients behave the same.
+    AWS_XRAY_MANUAL_MODE: 'true',
     // The execution role's temporary credentials, as the runtime provides them.
     AWS_ACCESS_KEY_ID: 'ASIASIMULATEDROLE',
     AWS_SECRET_ACCESS_KEY: 'simulated-role-secret',

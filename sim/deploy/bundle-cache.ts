@@ -1,0 +1,126 @@
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { version as esbuildVersion } from 'esbuild';
+import { bundleFunctions, type FunctionBundle } from '../../scripts/bundle.js';
+import { readCfnTemplate } from './cfn-yaml.js';
+
+/**
+ * The project's function bundles, kept on disk between processes. Bundling a function with the AWS
+ * SDK in it takes seconds (esbuild reads thousands of the SDK's modules), and every test process
+ * that deploys the template would otherwise bundle every function again.
+ *
+ * A function's bundle is reused only when nothing it was built from changed: its key is the
+ * function's Properties and Metadata in the template, the lockfile and the esbuild version, and
+ * the names of the files under its source folders (a new file can change what an import resolves
+ * to); the entry records the content hash of every file esbuild read into the bundle, all checked
+ * before reuse. Each build goes to a folder named by those hashes, written beside it and renamed
+ * into place, so a process never reads a half-written bundle or one replaced under it.
+ */
+
+type Resource = { Type?: string; Properties?: Record<string, unknown>; Metadata?: Record<string, unknown> };
+
+interface CacheEntry {
+  /** The build's folder, relative to the cache folder. */
+  dir: string;
+  /** The bundle, its outFile relative to dir (artifactRoot is dir, inputs are the keys of inputs). */
+  bundle: Omit<FunctionBundle, 'artifactRoot' | 'inputs'>;
+  /** Input path relative to the template's folder -> sha256 of its content. */
+  inputs: Record<string, string>;
+}
+
+const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
+
+/** File names under dir (node_modules and dot folders left out), relative to root, sorted. */
+function fileNames(dir: string, root: string, out: string[] = []): string[] {
+  if (!existsSync(dir)) return out;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.name.startsWith('.') || entry.name === 'node_modules') continue;
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) fileNames(path, root, out);
+    else out.push(relative(root, path));
+  }
+  return out.sort();
+}
+
+/**
+ * Every esbuild function of the template, bundled as scripts/bundle.ts bundles it, from the cache in
+ * cacheDir when its inputs are unchanged, else built and cached.
+ */
+export async function cachedBundles(templatePath: string, cacheDir: string): Promise<FunctionBundle[]> {
+  const root = dirname(resolve(templatePath));
+  const template = readCfnTemplate(templatePath);
+  const functions = Object.entries((template.Resources ?? {}) as Record<string, Resource>).filter(
+    ([, r]) => r.Type === 'AWS::Serverless::Function' && r.Metadata?.BuildMethod === 'esbuild',
+  );
+  const lockfile = join(root, 'package-lock.json');
+  const lock = existsSync(lockfile) ? sha256(readFileSync(lockfile)) : '';
+  const hashes = new Map<string, string | undefined>();
+  const hashOf = (path: string) => {
+    if (!hashes.has(path)) hashes.set(path, existsSync(path) ? sha256(readFileSync(path)) : undefined);
+    return hashes.get(path);
+  };
+  mkdirSync(cacheDir, { recursive: true });
+  const bundles: FunctionBundle[] = [];
+  for (const [name, resource] of functions) {
+    const codeUri = typeof resource.Properties?.CodeUri === 'string' ? resource.Properties.CodeUri : '.';
+    // A function imports from its own folder and its siblings (functions/core, functions/commons).
+    const sourceRoot = resolve(root, codeUri.split('/')[0] ?? '.');
+    const key = sha256(
+      JSON.stringify({
+        name,
+        properties: resource.Properties,
+        metadata: resource.Metadata,
+        lock,
+        esbuildVersion,
+        files: fileNames(sourceRoot, root),
+      }),
+    ).slice(0, 20);
+    const manifest = join(cacheDir, `${name}-${key}.json`);
+    const cached = existsSync(manifest) ? (JSON.parse(readFileSync(manifest, 'utf8')) as CacheEntry) : undefined;
+    const fresh =
+      cached &&
+      existsSync(join(cacheDir, cached.dir, cached.bundle.outFile)) &&
+      Object.entries(cached.inputs).every(([path, hash]) => hashOf(resolve(root, path)) === hash);
+    if (cached && fresh) {
+      const artifactRoot = join(cacheDir, cached.dir);
+      bundles.push({
+        ...cached.bundle,
+        artifactRoot,
+        outFile: join(artifactRoot, cached.bundle.outFile),
+        inputs: Object.keys(cached.inputs).map((path) => resolve(root, path)),
+      });
+      continue;
+    }
+    // Built beside its final folder (the source map's relative paths stay right), then renamed into place.
+    const building = join(cacheDir, `${name}-${key}.${process.pid}.${Date.now()}.tmp`);
+    try {
+      const [bundle] = await bundleFunctions(templatePath, building, (n) => n === name);
+      if (!bundle) throw new Error(`${templatePath}: ${name} was not bundled`);
+      const inputs = Object.fromEntries(
+        bundle.inputs.map((input) => [relative(root, input), sha256(readFileSync(input))] as const),
+      );
+      const dir = `${name}-${key}-${sha256(JSON.stringify(inputs)).slice(0, 20)}`;
+      const artifactRoot = join(cacheDir, dir);
+      if (!existsSync(artifactRoot)) {
+        try {
+          renameSync(building, artifactRoot);
+        } catch (err) {
+          // Another process put the same build in place first: the same inputs, the same bytes.
+          if (!existsSync(artifactRoot)) throw err;
+        }
+      }
+      const outFile = relative(join(building, name), bundle.outFile);
+      const { artifactRoot: _built, inputs: _inputs, ...described } = bundle;
+      const entry: CacheEntry = { dir: join(dir, name), bundle: { ...described, outFile }, inputs };
+      const written = `${manifest}.${process.pid}.tmp`;
+      writeFileSync(written, JSON.stringify(entry));
+      renameSync(written, manifest);
+      const functionRoot = join(artifactRoot, name);
+      bundles.push({ ...bundle, artifactRoot: functionRoot, outFile: join(functionRoot, outFile) });
+    } finally {
+      rmSync(building, { recursive: true, force: true });
+    }
+  }
+  return bundles;
+}
