@@ -144,11 +144,12 @@ describe('route-decide and route-report handlers on the simulated account', () =
       confirming: false,
       executionId: RUN,
     });
-    const outcomes: ActionOutcome[] = [];
-    for (const action of decision!.plan.actions) {
-      const { result } = await invoke<ActionOutcome>('RouteApplyFunction', { action, executionId: RUN });
-      outcomes.push(result!);
-    }
+    // Apply takes a round's actions in one invocation.
+    const { result: applied } = await invoke<{ outcomes: ActionOutcome[] }>('RouteApplyFunction', {
+      actions: decision!.plan.actions,
+      executionId: RUN,
+    });
+    const outcomes = applied!.outcomes;
     sim.faults.add({
       service: 'sns',
       action: 'Publish',
