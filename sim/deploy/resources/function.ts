@@ -99,6 +99,8 @@ export async function deployFunction({
   const artifact = artifacts.get(logicalId);
   if (!artifact) throw new DeployError(`${where}: Metadata.BuildMethod must be esbuild with EntryPoints`);
   if (artifact.file.endsWith('.mjs')) loadBundlesAsNodeDoes(artifact.file);
+  // Rewritten at deploy, once per process: a cold start then only evaluates it, as Lambda's Init does.
+  moduleBodyOf(artifact.file);
   stack.artifacts = artifact.origin;
   const merged = mergeGlobals(globals, resource.Properties ?? {});
   const p = resolveValue(withoutEvents(merged), scope, `${where}.Properties`) as Record<string, unknown>;
