@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { ActionOutcome, DecideOutput, IntakeOutput } from '../../functions/commons/route-state.js';
+import type { ApplyOutput, DecideOutput, IntakeOutput } from '../../functions/commons/route-state.js';
 import { type DeployedStack, deployTemplate } from '../../sim/deploy/deploy.js';
 import { settle } from '../../sim/drill/runner.js';
 import { Topology } from '../../sim/drill/topology.js';
@@ -144,11 +144,11 @@ describe('route-decide and route-report handlers on the simulated account', () =
       confirming: false,
       executionId: RUN,
     });
-    const outcomes: ActionOutcome[] = [];
-    for (const action of decision!.plan.actions) {
-      const { result } = await invoke<ActionOutcome>('RouteApplyFunction', { action, executionId: RUN });
-      outcomes.push(result!);
-    }
+    const { result: apply } = await invoke<ApplyOutput>('RouteApplyFunction', {
+      actions: decision!.plan.actions,
+      executionId: RUN,
+    });
+    expect(apply?.pending).toEqual([]);
     sim.faults.add({
       service: 'sns',
       action: 'Publish',
@@ -166,7 +166,7 @@ describe('route-decide and route-report handlers on the simulated account', () =
       round: 1,
       executionId: RUN,
       decision,
-      outcomes,
+      outcomes: apply?.outcomes,
     });
 
     // Assess
