@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { ActionOutcome, DecideOutput, IntakeOutput } from '../../functions/commons/route-state.js';
+import type { ApplyOutput, DecideOutput, IntakeOutput } from '../../functions/commons/route-state.js';
 import { type DeployedStack, deployTemplate } from '../../sim/deploy/deploy.js';
 import { settle } from '../../sim/drill/runner.js';
 import { Topology } from '../../sim/drill/topology.js';
@@ -144,12 +144,11 @@ describe('route-decide and route-report handlers on the simulated account', () =
       confirming: false,
       executionId: RUN,
     });
-    // Apply takes a round's actions in one invocation.
-    const { result: applied } = await invoke<{ outcomes: ActionOutcome[] }>('RouteApplyFunction', {
+    const { result: apply } = await invoke<ApplyOutput>('RouteApplyFunction', {
       actions: decision!.plan.actions,
       executionId: RUN,
     });
-    const outcomes = applied!.outcomes;
+    expect(apply?.pending).toEqual([]);
     sim.faults.add({
       service: 'sns',
       action: 'Publish',
@@ -167,7 +166,7 @@ describe('route-decide and route-report handlers on the simulated account', () =
       round: 1,
       executionId: RUN,
       decision,
-      outcomes,
+      outcomes: apply?.outcomes,
     });
 
     // Assess

@@ -95,6 +95,31 @@ describe('resolver reconciler state machine (deployed template, simulated accoun
     expect(run.output).toMatchObject({ result: 'converged', outcomes: { applied: 4, failed: 0 } });
   });
 
+  it('fails naming the error when Apply fails after writing, instead of reporting a run that changed nothing', async () => {
+    // Prepare: the rules are created, then storing their outcomes is refused (as DynamoDB refuses an item
+    // over 400 KB), so Apply fails with an error the ASL does not retry.
+    sim.faults.add({
+      service: 'dynamodb',
+      action: 'UpdateItem',
+      match: 'outcomes',
+      errorRate: 1,
+      errorCode: 'ValidationException',
+      times: 10,
+    });
+
+    // Act
+    const run = await execute(world, MANUAL);
+
+    // Assess
+    expect(run.status).toBe('FAILED');
+    expect(entered(run.events)).toContain('ReportFailure');
+    expect(run.described.cause).toContain('storing the outcomes');
+    const { ResolverRules } = await world.call('route53resolver:ListResolverRules', {
+      Filters: [{ Name: 'TYPE', Values: ['FORWARD'] }],
+    });
+    expect(ResolverRules).toHaveLength(2);
+  });
+
   it('plans a rule for each of 1,000 tracked names and 100 static domains stored with npm run resolver-names', async () => {
     // Prepare: more names than a Lambda environment (4 KB) or a template parameter (4,096 bytes) holds.
     const names = Array.from({ length: 1000 }, (_, i) => `db-${i}.customer-databases.vendor-db.example`);
