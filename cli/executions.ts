@@ -78,6 +78,37 @@ export async function describeExecution(sfn: SFNClient, executionArn: string): P
   };
 }
 
+/**
+ * The line an Apply task adds when it ends: the route reconciler's Apply and ApplyAgain leave every
+ * action's outcome (and those still pending) under `apply`, the resolver's Apply its counts under
+ * `applied.summary`. Other tasks add nothing.
+ */
+function applyProgress(state: string, output: unknown): string[] {
+  if (!state.startsWith('Apply') || typeof output !== 'object' || output === null) return [];
+  const { apply, applied } = output as {
+    apply?: { outcomes?: { status?: string }[]; pending?: unknown[]; retryInSeconds?: number };
+    applied?: { summary?: { applied?: number; failed?: number; skipped?: number } };
+  };
+  if (Array.isArray(apply?.outcomes)) {
+    const done = apply.outcomes.filter((o) => o.status === 'applied').length;
+    const failed = apply.outcomes.filter((o) => o.status === 'failed').length;
+    const pending = apply.pending?.length ?? 0;
+    const total = apply.outcomes.length + pending;
+    const notes = [
+      ...(failed ? [`${failed} failed`] : []),
+      ...(pending ? [`${pending} pending, tried again in ${apply.retryInSeconds ?? 0} s`] : []),
+    ];
+    return [`  ${state}: ${done} of ${total} actions applied${notes.length ? ` (${notes.join(', ')})` : ''}`];
+  }
+  const summary = applied?.summary;
+  if (summary) {
+    return [
+      `  ${state}: ${summary.applied ?? 0} applied, ${summary.failed ?? 0} failed, ${summary.skipped ?? 0} skipped`,
+    ];
+  }
+  return [];
+}
+
 /** What following an execution saw: its progress lines, and how it ended. */
 export interface FollowedExecution extends ExecutionOutcome {
   progress: string[];
@@ -119,6 +150,10 @@ export class ProgressReader {
       return [
         `  ${name}: ${map.done + map.failed} of ${map.length} actions${map.failed ? ` (${map.failed} failed)` : ''}`,
       ];
+    }
+    if (type === 'TaskStateExited') {
+      const exited = event.stateExitedEventDetails;
+      return exited?.name ? applyProgress(exited.name, parseJson(exited.output)) : [];
     }
     if (type === 'LambdaFunctionFailed' || type === 'TaskFailed' || type === 'LambdaFunctionTimedOut') {
       const details = event.lambdaFunctionFailedEventDetails ?? event.taskFailedEventDetails;

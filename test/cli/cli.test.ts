@@ -111,7 +111,7 @@ describe('cgw-autopilot against the local stack', { timeout: 180_000 }, () => {
     expect(run.code).toBe(0);
     const lines = run.stdout.split('\n');
     expect(lines[0]).toMatch(/^started failover-\d{8}T\d{9}Z$/);
-    const order = ['  Intake', '  Decide', '  Apply: 2 actions', '  Apply: 2 of 2 actions', '  Report', '  succeeded'];
+    const order = ['  Intake', '  Decide', '  Apply', '  Apply: 2 of 2 actions applied', '  Report', '  succeeded'];
     const positions = order.map((line) => lines.indexOf(line));
     expect(positions.every((p) => p >= 0)).toBe(true);
     expect([...positions].sort((a, b) => a - b)).toEqual(positions);
@@ -147,7 +147,7 @@ describe('cgw-autopilot against the local stack', { timeout: 180_000 }, () => {
     const followed = JSON.parse(run.stdout);
     expect(followed.status).toBe('SUCCEEDED');
     expect(followed.output.result).toBe('converged');
-    expect(followed.progress).toContain('  Apply: 2 of 2 actions');
+    expect(followed.progress).toContain('  Apply: 2 of 2 actions applied');
   });
 
   it('failback, repair, sweep and rules reconcile run and end with exit 0', async () => {
