@@ -37,6 +37,7 @@ describe('template.yaml for a security review', () => {
     Properties: Record<string, unknown>;
     DeletionPolicy?: string;
     UpdateReplacePolicy?: string;
+    Metadata?: { BuildProperties?: Record<string, unknown> };
   };
   type EventSource = { Type: string; Properties: Record<string, unknown> };
   const template = readCfnTemplate(resolve(root, 'template.yaml'));
@@ -88,6 +89,20 @@ describe('template.yaml for a security review', () => {
   it('keeps the state table when the stack is deleted or the table replaced', () => {
     const table = Object.values(resources).find((r) => r.Type === 'AWS::DynamoDB::Table')!;
     expect([table.DeletionPolicy, table.UpdateReplacePolicy]).toEqual(['Retain', 'Retain']);
+  });
+
+  it("bundles the AWS SDK it was tested with into every function, from the SDK's ES modules", () => {
+    // Act
+    const external = Object.entries(resources)
+      .filter(([, r]) => r.Type === 'AWS::Serverless::Function')
+      .filter(([, r]) => {
+        const build = (r.Metadata?.BuildProperties ?? {}) as { External?: string[]; MainFields?: string };
+        return (build.External ?? []).some((e) => e.startsWith('@aws-sdk')) || build.MainFields !== 'module,main';
+      })
+      .map(([name]) => name);
+
+    // Assess
+    expect(external).toEqual([]);
   });
 
   it('gives every function a log group with the LogRetentionInDays retention', () => {
