@@ -7,6 +7,7 @@ import { type DeployedStack, deployTemplate } from '../../sim/deploy/deploy.js';
 import { Topology } from '../../sim/drill/topology.js';
 import { type SimAccount, startSim } from '../../sim/index.js';
 import type { FunctionErrorPayload, LambdaService } from '../../sim/services/lambda/service.js';
+import { gatewayPair } from '../support/gateway-pair.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const asl = JSON.parse(readFileSync(resolve(root, 'statemachines/route-reconciler.asl.json'), 'utf8'));
@@ -80,24 +81,7 @@ describe('route-apply handler on the simulated account', () => {
   beforeEach(async () => {
     await sim.reset();
     topology = new Topology(sim);
-    await topology.build({
-      vpcs: [{ name: 'app', cidr: '10.0.0.0/16', subnets: [{ name: 'gw', cidr: '10.0.0.0/24' }] }],
-      instances: ['cgw-a', 'cgw-b'].map((name, i) => ({
-        name,
-        subnet: 'app.gw',
-        sourceDestCheck: false,
-        tags: { 'cgw-autopilot:group': 'vendor-vpn', 'cgw-autopilot:priority': String(i + 1) },
-      })),
-      routeTables: [
-        {
-          name: 'private',
-          vpc: 'app',
-          tags: { 'cgw-autopilot:managed': 'true' },
-          routes: [{ destination: VENDOR, target: { eniOf: 'cgw-a' } }],
-        },
-      ],
-      elasticIps: [{ name: 'public', instance: 'cgw-a' }],
-    });
+    await topology.build(gatewayPair(VENDOR, { elasticIps: [{ name: 'public', instance: 'cgw-a' }] }));
     stack = await deployTemplate({
       templatePath: resolve(root, 'template.yaml'),
       sim,

@@ -6,6 +6,7 @@ import { settle } from '../../sim/drill/runner.js';
 import { DrillWorld } from '../../sim/drill/world.js';
 import { type SimAccount, startSim } from '../../sim/index.js';
 import type { InvocationRecord, LambdaService } from '../../sim/services/lambda/service.js';
+import { gatewayPair } from '../support/gateway-pair.js';
 import { runExecution } from './run-execution.js';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -43,23 +44,7 @@ describe('Powertools on the simulated account: log context, cold starts, Tracer 
       parameterOverrides: { VendorCidrs: '10.200.0.0/16', AgentStaleAfterSeconds: '86400' },
     });
     world = new DrillWorld(sim, stack, root);
-    await world.build({
-      vpcs: [{ name: 'app', cidr: '10.0.0.0/16', subnets: [{ name: 'gw', cidr: '10.0.0.0/24' }] }],
-      instances: ['cgw-a', 'cgw-b'].map((name, i) => ({
-        name,
-        subnet: 'app.gw',
-        sourceDestCheck: false,
-        tags: { 'cgw-autopilot:group': 'vendor-vpn', 'cgw-autopilot:priority': String(i + 1) },
-      })),
-      routeTables: [
-        {
-          name: 'private',
-          vpc: 'app',
-          tags: { 'cgw-autopilot:managed': 'true' },
-          routes: [{ destination: '10.200.0.0/16', target: { eniOf: 'cgw-a' } }],
-        },
-      ],
-    });
+    await world.build(gatewayPair('10.200.0.0/16'));
     for (const gateway of ['cgw-a', 'cgw-b']) {
       await world.step({
         putEvent: {
