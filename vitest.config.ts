@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 /**
  * Four tiers, all run by `npm test` (sharing its workers) and one at a time by `npm run test:<tier>`:
@@ -18,6 +19,20 @@ const unit = [
 const sim = ['test/sim/**/*.test.ts', 'test/deploy/**/*.test.ts'];
 const lab = ['test/lab/**/*.test.ts'];
 
+/**
+ * The lab first, then the end-to-end tier, the sim tier, and the unit tier last. The lab and most
+ * end-to-end tests wait (on strongSwan's timers, on retries in wall-clock time) more than they compute,
+ * so started first they overlap with everything else, and the unit tier's many short files fill the end.
+ * Vitest's own order puts the projects in alphabetical order, which starts the 80-second lab last.
+ */
+const TIERS_IN_ORDER = ['lab', 'e2e', 'sim', 'unit'];
+class TiersInOrder extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const tier = (file: TestSpecification) => TIERS_IN_ORDER.indexOf(file.project.name);
+    return (await super.sort(files)).sort((a, b) => tier(a) - tier(b));
+  }
+}
+
 export default defineConfig({
   test: {
     setupFiles: ['test/setup.ts'],
@@ -26,9 +41,11 @@ export default defineConfig({
     testTimeout: 180_000,
     hookTimeout: 180_000,
     pool: 'forks',
+    sequence: { sequencer: TiersInOrder },
     // Vitest's default leaves a core to its own process, which idles: one worker on a 2-core machine. Most
-    // of an end-to-end test's time is waiting (retries and DNS timeouts in wall-clock time), so two overlap.
-    maxWorkers: Math.max(2, availableParallelism()),
+    // of the lab's and of an end-to-end test's time is waiting (strongSwan's timers, retries and DNS
+    // timeouts in wall-clock time), so one worker more than the cores keeps them busy.
+    maxWorkers: availableParallelism() + 1,
     // The local deploy's function bundles are loaded by Node, as Lambda loads them: transformed by Vitest,
     // each cold start cost a second of CPU, and most of an end-to-end test's time went into that.
     server: { deps: { external: [/\/dist\/\.local-deploy\//] } },

@@ -1,9 +1,10 @@
-import { readFileSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import module from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import vm from 'node:vm';
-import { transformSync } from 'esbuild';
+import { version as esbuildVersion, transformSync } from 'esbuild';
 import type { ExecutionEnvironments, LambdaHandler, LambdaService } from '../../services/lambda/service.js';
 import { bundledArtifacts, cachedArtifacts, type FunctionArtifact, samBuildArtifacts } from '../artifacts.js';
 import { DeployError, resolveValue } from '../intrinsics.js';
@@ -50,8 +51,8 @@ const FUNCTION_PROPERTIES = new Set([
  * resolve from its node_modules), shared by every process and reused while their inputs are
  * unchanged (bundle-cache.ts).
  */
-function cacheDirFor(templatePath: string): string {
-  return join(dirname(resolve(templatePath)), 'dist', '.local-deploy', 'cache');
+function localDeployDir(templatePath: string): string {
+  return join(dirname(resolve(templatePath)), 'dist', '.local-deploy');
 }
 
 const bundleCache = new Map<string, Promise<Map<string, FunctionArtifact>>>();
@@ -71,7 +72,7 @@ function artifactsOf(templatePath: string, bundleDir?: string): Promise<Map<stri
   if (!bundles) {
     bundles = bundleDir
       ? bundledArtifacts(templatePath, bundleDir)
-      : cachedArtifacts(templatePath, cacheDirFor(templatePath));
+      : cachedArtifacts(templatePath, join(localDeployDir(templatePath), 'cache'));
     bundleCache.set(key, bundles);
     bundles.catch(() => bundleCache.delete(key));
   }
@@ -100,7 +101,8 @@ export async function deployFunction({
   if (!artifact) throw new DeployError(`${where}: Metadata.BuildMethod must be esbuild with EntryPoints`);
   if (artifact.file.endsWith('.mjs')) loadBundlesAsNodeDoes(artifact.file);
   // Rewritten at deploy, once per process: a cold start then only evaluates it, as Lambda's Init does.
-  moduleBodyOf(artifact.file);
+  const bodies = join(localDeployDir(templatePath), 'cjs');
+  moduleBodyOf(artifact.file, bodies);
   stack.artifacts = artifact.origin;
   const merged = mergeGlobals(globals, resource.Properties ?? {});
   const p = resolveValue(withoutEvents(merged), scope, `${where}.Properties`) as Record<string, unknown>;
@@ -109,7 +111,7 @@ export async function deployFunction({
     {}) as Record<string, unknown>;
   const arn = lambda.register({
     name: functionName,
-    handler: artifactEnvironments(stack, artifact, options.coldStartMs?.[logicalId] ?? 0, () => {
+    handler: artifactEnvironments(stack, artifact, bodies, options.coldStartMs?.[logicalId] ?? 0, () => {
       stack.environments[logicalId] = (stack.environments[logicalId] ?? 0) + 1;
       const coldStart: ColdStart = { logicalId, at: performance.now() };
       stack.coldStarts.push(coldStart);
@@ -128,65 +130,122 @@ export async function deployFunction({
 
 let deployments = 0;
 
-/** A bundle as the body of a function that evaluates it: one more module instance per call. */
-type ModuleBody = { mtimeMs: number; body: string } | { mtimeMs: number; esm: true };
+/**
+ * A bundle as a function that evaluates it, one more module instance per call: its CommonJS source and
+ * V8's compiled code for it (null until this process has one on disk or has made it).
+ */
+type ModuleBody =
+  | { mtimeMs: number; source: string; codeCache: string; cachedData: Buffer | null }
+  | { mtimeMs: number; esm: true };
 const moduleBodies = new Map<string, ModuleBody>();
+const PARAMETERS = '(exports, require, module, __filename, __dirname)';
 
 /**
- * The bundle rewritten once as a CommonJS body, so that each execution environment evaluates it afresh
- * with vm.compileFunction: an instance the garbage collector reclaims with its environment. Importing
- * the bundle with a distinct query string per environment also gives each a fresh instance, but Node's
- * ESM loader never evicts a module, so every environment of every deployment (its code, SDK clients
- * and module state) would stay in the heap for the life of the process: a drill of 40 scenarios ran
- * out of heap. A bundle esbuild cannot rewrite (top-level await) is still imported as ES module.
+ * The bundle rewritten once as a CommonJS body, so that each execution environment evaluates it afresh:
+ * an instance the garbage collector reclaims with its environment. Importing the bundle with a distinct
+ * query string per environment also gives each a fresh instance, but Node's ESM loader never evicts a
+ * module, so every environment of every deployment (its code, SDK clients and module state) would stay
+ * in the heap for the life of the process: a drill of 40 scenarios ran out of heap. A bundle esbuild
+ * cannot rewrite (top-level await) is still imported as ES module.
+ *
+ * The rewrite (about 400 ms of CPU for a 1.6 MB bundle) and V8's compiled code of it (about 150 ms more
+ * at a process's first cold start) are kept on disk in cacheDir by the bundle's content, for the next
+ * process: every test file and drill is one. They cost the sim's own CPU only; what a cold start is
+ * charged as Lambda's initialisation is the deploy's coldStartMs.
  */
-function moduleBodyOf(file: string): ModuleBody {
+function moduleBodyOf(file: string, cacheDir: string): ModuleBody {
   const mtimeMs = statSync(file).mtimeMs;
   const cached = moduleBodies.get(file);
   if (cached && cached.mtimeMs === mtimeMs) return cached;
-  const url = pathToFileURL(file).href;
-  let entry: ModuleBody;
+  const text = readFileSync(file, 'utf8');
+  const key = createHash('sha256').update(`${esbuildVersion}\0${file}\0${text}`).digest('hex').slice(0, 40);
+  const body = join(cacheDir, `${key}.cjs`);
+  // V8 refuses compiled code from another V8 version or other flags (cachedDataRejected); one file per
+  // Node version and architecture keeps two Node versions sharing the folder from refusing each other's.
+  const codeCache = join(cacheDir, `${key}.${process.version}-${process.arch}.v8`);
+  const source = existsSync(body) ? readFileSync(body, 'utf8') : rewrite(file, text, body);
+  const entry: ModuleBody =
+    source === undefined
+      ? { mtimeMs, esm: true }
+      : { mtimeMs, source, codeCache, cachedData: readIfPresent(codeCache) };
+  moduleBodies.set(file, entry);
+  return entry;
+}
+
+/** The bundle as a function expression of CommonJS code, written to body; undefined if esbuild cannot. */
+function rewrite(file: string, text: string, body: string): string | undefined {
+  let code: string;
   try {
-    const { code } = transformSync(readFileSync(file, 'utf8'), {
+    code = transformSync(text, {
       format: 'cjs',
       platform: 'node',
       target: 'node22',
       logLevel: 'silent',
       define: {
-        'import.meta.url': JSON.stringify(url),
+        'import.meta.url': JSON.stringify(pathToFileURL(file).href),
         'import.meta.filename': JSON.stringify(file),
         'import.meta.dirname': JSON.stringify(dirname(file)),
       },
-    });
-    // An ES module's code is strict mode code; the rewritten body keeps it so.
-    entry = { mtimeMs, body: `'use strict';${code}` };
+    }).code;
   } catch {
-    entry = { mtimeMs, esm: true };
+    return undefined;
   }
-  moduleBodies.set(file, entry);
-  return entry;
+  // An ES module's code is strict mode code; the rewritten body keeps it so. The wrapper stays on the
+  // bundle's first line, so stack traces keep the bundle's line numbers.
+  const source = `(function ${PARAMETERS} {'use strict';${code}\n})`;
+  writeAtomically(body, source);
+  return source;
+}
+
+function readIfPresent(file: string): Buffer | null {
+  try {
+    return readFileSync(file);
+  } catch {
+    return null;
+  }
+}
+
+/** Written whole or not at all: processes sharing the cache never read half a file. */
+function writeAtomically(file: string, data: string | Uint8Array): void {
+  mkdirSync(dirname(file), { recursive: true });
+  const partial = `${file}.${process.pid}.${Date.now()}.tmp`;
+  writeFileSync(partial, data);
+  renameSync(partial, file);
 }
 
 /** One fresh instance of the bundle's module, as an execution environment's Init phase loads it. */
-async function loadModule(file: string, importUrl: string): Promise<Record<string, unknown>> {
-  const entry = moduleBodyOf(file);
+async function loadModule(file: string, importUrl: string, cacheDir: string): Promise<Record<string, unknown>> {
+  const entry = moduleBodyOf(file, cacheDir);
   if ('esm' in entry) return (await import(importUrl)) as Record<string, unknown>;
-  const evaluate = vm.compileFunction(entry.body, ['exports', 'require', 'module', '__filename', '__dirname'], {
+  // Within a process V8 compiles the same source once; the code cache saves that first compile.
+  const script = new vm.Script(entry.source, {
     filename: file,
+    cachedData: entry.cachedData ?? undefined,
     importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
   });
+  const evaluate = script.runInThisContext() as (...args: unknown[]) => void;
   const instance = { exports: {} as Record<string, unknown> };
-  evaluate.call(instance.exports, instance.exports, module.createRequire(file), instance, file, dirname(file));
+  try {
+    evaluate.call(instance.exports, instance.exports, module.createRequire(file), instance, file, dirname(file));
+  } finally {
+    // Made after the first Init of the process, so the code cache holds every function Init compiled.
+    if (!entry.cachedData || script.cachedDataRejected) {
+      entry.cachedData = script.createCachedData();
+      writeAtomically(entry.codeCache, entry.cachedData);
+    }
+  }
   return instance.exports;
 }
 
 /**
- * V8's compiled code of the bundles kept on disk (Node's module compile cache, checked against each
- * file's content), under the template's dist folder: a cold start compiles its bundle, about 1 MB
- * with the AWS SDK, and the same bundle at the same URL (deployment and environment numbers recur
- * from one process to the next) then loads from the cache. It costs the sim's own CPU only: what a
- * cold start is charged as Lambda's initialisation is the deploy's coldStartMs.
+ * Node's module compile cache under the template's dist folder, for a bundle still imported as ES
+ * module (see moduleBodyOf).
  */
+function enableCompileCache(templatePath: string): void {
+  if (typeof module.enableCompileCache !== 'function' || module.getCompileCacheDir?.()) return;
+  module.enableCompileCache(join(localDeployDir(templatePath), 'compile-cache'));
+}
+
 /** The bundles' files (file: URLs without query) that execution environments import. */
 const bundleFiles = new Set<string>();
 let bundleLoaderRegistered = false;
@@ -212,10 +271,6 @@ function loadBundlesAsNodeDoes(file: string): void {
   });
 }
 
-function enableCompileCache(templatePath: string): void {
-  if (typeof module.enableCompileCache !== 'function' || module.getCompileCacheDir?.()) return;
-  module.enableCompileCache(join(dirname(resolve(templatePath)), 'dist', '.local-deploy', 'compile-cache'));
-}
 /** Each deployed stack's pools of idle execution environments, one per function. */
 const idlePools = new WeakMap<DeployedStack, LambdaHandler[][]>();
 
@@ -237,6 +292,7 @@ export function discardIdleEnvironments(stack: DeployedStack): void {
 function artifactEnvironments(
   stack: DeployedStack,
   artifact: FunctionArtifact,
+  bodies: string,
   initMs: number,
   onColdStart: () => ColdStart,
 ): ExecutionEnvironments {
@@ -248,7 +304,7 @@ function artifactEnvironments(
     const record = onColdStart();
     const started = performance.now();
     const url = `${pathToFileURL(artifact.file).href}?function=${artifact.logicalId}&deployment=${deployment}&environment=${++environments}`;
-    const mod = await loadModule(artifact.file, url);
+    const mod = await loadModule(artifact.file, url, bodies);
     const handler = artifact.exportPath.reduce<unknown>(
       (value, key) => (value as Record<string, unknown> | undefined)?.[key],
       mod,
