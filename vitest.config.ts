@@ -24,12 +24,25 @@ const lab = ['test/lab/**/*.test.ts'];
  * end-to-end tests wait (on strongSwan's timers, on retries in wall-clock time) more than they compute,
  * so started first they overlap with everything else, and the unit tier's many short files fill the end.
  * Vitest's own order puts the projects in alphabetical order, which starts the 80-second lab last.
+ * Within a tier, the files known to take longest go first: Vitest orders by the durations of the last
+ * run when it has them, and a clean clone has none (it would start the longest file, a few lines of
+ * code, last of all).
  */
 const TIERS_IN_ORDER = ['lab', 'e2e', 'sim', 'unit'];
+const LONGEST_FIRST = [
+  'test/drill/route-scenarios.test.ts',
+  'test/statemachines/resolver-reconciler.test.ts',
+  'test/drill/drill-usability.test.ts',
+  'test/drill/resolver-scenarios.test.ts',
+];
 class TiersInOrder extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
     const tier = (file: TestSpecification) => TIERS_IN_ORDER.indexOf(file.project.name);
-    return (await super.sort(files)).sort((a, b) => tier(a) - tier(b));
+    const rank = (file: TestSpecification) => {
+      const known = LONGEST_FIRST.findIndex((path) => file.moduleId.endsWith(path));
+      return known < 0 ? LONGEST_FIRST.length : known;
+    };
+    return (await super.sort(files)).sort((a, b) => tier(a) - tier(b) || rank(a) - rank(b));
   }
 }
 
@@ -54,9 +67,11 @@ export default defineConfig({
       // Each sim test starts its own account and nothing in sim/ reads configuration at import, so its
       // files share one module graph per worker instead of importing the AWS SDKs afresh for each.
       { extends: true, test: { name: 'sim', include: sim, isolate: false } },
+      // The same for the end-to-end files: each starts its own account and stack; what a test changes in the
+      // process (the environment, console) it puts back.
       {
         extends: true,
-        test: { name: 'e2e', include: ['test/**/*.test.ts'], exclude: [...unit, ...sim, ...lab] },
+        test: { name: 'e2e', include: ['test/**/*.test.ts'], exclude: [...unit, ...sim, ...lab], isolate: false },
       },
       // Real strongSwan and FRR in network namespaces: needs root and Debian packages, says when it skips.
       { extends: true, test: { name: 'lab', include: lab } },

@@ -1,31 +1,14 @@
 import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../cli/main.js';
 import { readScenario, runScenario } from '../../sim/drill/runner.js';
 import { type SimAccount, startSim } from '../../sim/index.js';
 import { deployLocalStack } from '../../sim/local-stack.js';
+import { cliInProcess } from '../support/cli.js';
 
 const root = resolve(import.meta.dirname, '../..');
 
-function sink(): Writable & { text: () => string } {
-  const chunks: string[] = [];
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      chunks.push(String(chunk));
-      done();
-    },
-  });
-  return Object.assign(stream, { text: () => chunks.join('') });
-}
-
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = sink();
-  const stderr = sink();
-  const code = await runCli(args, { stdout, stderr, cwd: root });
-  return { code, stdout: stdout.text(), stderr: stderr.text() };
-}
+const cli = (...args: string[]) => cliInProcess(args);
 
 // Generous deadlines: each test deploys the stack on a machine that may be loaded.
 describe('cgw-autopilot check', { timeout: 180_000 }, () => {

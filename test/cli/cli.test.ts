@@ -2,45 +2,22 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCommandLine } from '../../cli/args.js';
 import { COMMANDS } from '../../cli/commands/index.js';
 import { EXIT } from '../../cli/errors.js';
 import { executionName } from '../../cli/executions.js';
-import { runCli } from '../../cli/main.js';
 import { exitCodeOf } from '../../cli/report.js';
 import { readSamDefaults } from '../../cli/samconfig.js';
 import { settle } from '../../sim/drill/runner.js';
 import { type SimAccount, startSim } from '../../sim/index.js';
 import { deployLocalStack, type LocalStack } from '../../sim/local-stack.js';
+import { type CliRun, cliInProcess } from '../support/cli.js';
 
 const root = resolve(import.meta.dirname, '../..');
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function sink(): Writable & { text: () => string } {
-  const chunks: string[] = [];
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      chunks.push(String(chunk));
-      done();
-    },
-  });
-  return Object.assign(stream, { text: () => chunks.join('') });
-}
-
 /** The CLI in this process, as `cgw-autopilot ARGS` from the project folder. */
-async function cli(...args: string[]): Promise<Run> {
-  const stdout = sink();
-  const stderr = sink();
-  const code = await runCli(args, { stdout, stderr, cwd: root });
-  return { code, stdout: stdout.text(), stderr: stderr.text() };
-}
+const cli = (...args: string[]) => cliInProcess(args);
 
 // Generous per-test deadlines: each test runs executions on a machine that may be loaded.
 describe('cgw-autopilot against the local stack', { timeout: 180_000 }, () => {
@@ -361,7 +338,7 @@ describe('cgw-autopilot as a command (bin) on a pipe', { timeout: 240_000 }, () 
 
   it('writes --json completely before it exits, and exits with the command code', async () => {
     // Act
-    const run = await new Promise<Run>((done) => {
+    const run = await new Promise<CliRun>((done) => {
       execFile(
         process.execPath,
         [resolve(root, 'cli/bin.mjs'), '--endpoint', sim.endpoint, 'history', '--limit', '40', '--json'],
@@ -379,7 +356,7 @@ describe('cgw-autopilot as a command (bin) on a pipe', { timeout: 240_000 }, () 
 
   it('runs from its bundle, as an installed package does without tsx', async () => {
     // Arrange
-    const build = await new Promise<Run>((done) => {
+    const build = await new Promise<CliRun>((done) => {
       execFile(
         process.execPath,
         [resolve(root, 'node_modules/tsx/dist/cli.mjs'), 'scripts/build-cli.ts'],
@@ -389,7 +366,7 @@ describe('cgw-autopilot as a command (bin) on a pipe', { timeout: 240_000 }, () 
     });
 
     // Act
-    const run = await new Promise<Run>((done) => {
+    const run = await new Promise<CliRun>((done) => {
       execFile(
         process.execPath,
         [resolve(root, 'dist/cli/cgw-autopilot.mjs'), '--endpoint', sim.endpoint, 'status', '--json'],
@@ -434,20 +411,18 @@ describe('cgw-autopilot pure parts', () => {
     // Arrange
     const saved = { ...process.env };
     for (const key of ['AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_ENDPOINT_URL']) delete process.env[key];
-    const stdout = sink();
-    const stderr = sink();
 
     // Act
-    let code: number;
+    let run: CliRun;
     try {
-      code = await runCli(['status'], { stdout, stderr, cwd: mkdtempSync(join(tmpdir(), 'no-samconfig-')) });
+      run = await cliInProcess(['status'], mkdtempSync(join(tmpdir(), 'no-samconfig-')));
     } finally {
       Object.assign(process.env, saved);
     }
 
     // Assess
-    expect(code).toBe(2);
-    expect(stderr.text()).toBe(
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe(
       'cgw-autopilot: no region: pass --region, set AWS_REGION, or give samconfig.toml a region\n',
     );
   });

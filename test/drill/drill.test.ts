@@ -129,6 +129,18 @@ describe('drill command', () => {
     expect(run.stdout).toBe('');
   });
 
+  it('exits 2 naming a bad --upstream in one line, and 0 with the usage for --help', async () => {
+    // Act
+    const upstream = await drill('--upstream', 'localhost:4566');
+    const help = await drill('--help');
+
+    // Assess
+    expect(upstream.code).toBe(2);
+    expect(upstream.stderr).toBe('drill: --upstream localhost:4566 is not an http:// or https:// URL\n');
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('npm run -s drill');
+  });
+
   it('exits 2 naming a template that does not exist', async () => {
     // Act
     const run = await drill('--scenarios', scenarios, '--template', `${bad}/no-such-template.yaml`);
