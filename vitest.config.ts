@@ -49,6 +49,7 @@ class TiersInOrder extends BaseSequencer {
 export default defineConfig({
   test: {
     setupFiles: ['test/setup.ts'],
+    globalSetup: ['test/global-setup.ts'],
     // A test's own deadline, not a measure of speed: anything that waits polls with a deadline of its own,
     // and a loaded machine is slow, not wrong. A hung test still fails, naming itself.
     testTimeout: 180_000,

@@ -61,66 +61,66 @@ export async function cachedBundles(templatePath: string, cacheDir: string): Pro
     return hashes.get(path);
   };
   mkdirSync(cacheDir, { recursive: true });
-  const bundles: FunctionBundle[] = [];
-  for (const [name, resource] of functions) {
-    const codeUri = typeof resource.Properties?.CodeUri === 'string' ? resource.Properties.CodeUri : '.';
-    // A function imports from its own folder and its siblings (functions/core, functions/commons).
-    const sourceRoot = resolve(root, codeUri.split('/')[0] ?? '.');
-    const key = sha256(
-      JSON.stringify({
-        name,
-        properties: resource.Properties,
-        metadata: resource.Metadata,
-        lock,
-        esbuildVersion,
-        files: fileNames(sourceRoot, root),
-      }),
-    ).slice(0, 20);
-    const manifest = join(cacheDir, `${name}-${key}.json`);
-    const cached = existsSync(manifest) ? (JSON.parse(readFileSync(manifest, 'utf8')) as CacheEntry) : undefined;
-    const fresh =
-      cached &&
-      existsSync(join(cacheDir, cached.dir, cached.bundle.outFile)) &&
-      Object.entries(cached.inputs).every(([path, hash]) => hashOf(resolve(root, path)) === hash);
-    if (cached && fresh) {
-      const artifactRoot = join(cacheDir, cached.dir);
-      bundles.push({
-        ...cached.bundle,
-        artifactRoot,
-        outFile: join(artifactRoot, cached.bundle.outFile),
-        inputs: Object.keys(cached.inputs).map((path) => resolve(root, path)),
-      });
-      continue;
-    }
-    // Built beside its final folder (the source map's relative paths stay right), then renamed into place.
-    const building = join(cacheDir, `${name}-${key}.${process.pid}.${Date.now()}.tmp`);
-    try {
-      const [bundle] = await bundleFunctions(templatePath, building, (n) => n === name);
-      if (!bundle) throw new Error(`${templatePath}: ${name} was not bundled`);
-      const inputs = Object.fromEntries(
-        bundle.inputs.map((input) => [relative(root, input), sha256(readFileSync(input))] as const),
-      );
-      const dir = `${name}-${key}-${sha256(JSON.stringify(inputs)).slice(0, 20)}`;
-      const artifactRoot = join(cacheDir, dir);
-      if (!existsSync(artifactRoot)) {
-        try {
-          renameSync(building, artifactRoot);
-        } catch (err) {
-          // Another process put the same build in place first: the same inputs, the same bytes.
-          if (!existsSync(artifactRoot)) throw err;
-        }
+  // Built side by side: esbuild runs the builds in parallel, about half the time of one after another.
+  return Promise.all(
+    functions.map(async ([name, resource]): Promise<FunctionBundle> => {
+      const codeUri = typeof resource.Properties?.CodeUri === 'string' ? resource.Properties.CodeUri : '.';
+      // A function imports from its own folder and its siblings (functions/core, functions/commons).
+      const sourceRoot = resolve(root, codeUri.split('/')[0] ?? '.');
+      const key = sha256(
+        JSON.stringify({
+          name,
+          properties: resource.Properties,
+          metadata: resource.Metadata,
+          lock,
+          esbuildVersion,
+          files: fileNames(sourceRoot, root),
+        }),
+      ).slice(0, 20);
+      const manifest = join(cacheDir, `${name}-${key}.json`);
+      const cached = existsSync(manifest) ? (JSON.parse(readFileSync(manifest, 'utf8')) as CacheEntry) : undefined;
+      const fresh =
+        cached &&
+        existsSync(join(cacheDir, cached.dir, cached.bundle.outFile)) &&
+        Object.entries(cached.inputs).every(([path, hash]) => hashOf(resolve(root, path)) === hash);
+      if (cached && fresh) {
+        const artifactRoot = join(cacheDir, cached.dir);
+        return {
+          ...cached.bundle,
+          artifactRoot,
+          outFile: join(artifactRoot, cached.bundle.outFile),
+          inputs: Object.keys(cached.inputs).map((path) => resolve(root, path)),
+        };
       }
-      const outFile = relative(join(building, name), bundle.outFile);
-      const { artifactRoot: _built, inputs: _inputs, ...described } = bundle;
-      const entry: CacheEntry = { dir: join(dir, name), bundle: { ...described, outFile }, inputs };
-      const written = `${manifest}.${process.pid}.tmp`;
-      writeFileSync(written, JSON.stringify(entry));
-      renameSync(written, manifest);
-      const functionRoot = join(artifactRoot, name);
-      bundles.push({ ...bundle, artifactRoot: functionRoot, outFile: join(functionRoot, outFile) });
-    } finally {
-      rmSync(building, { recursive: true, force: true });
-    }
-  }
-  return bundles;
+      // Built beside its final folder (the source map's relative paths stay right), then renamed into place.
+      const building = join(cacheDir, `${name}-${key}.${process.pid}.${Date.now()}.tmp`);
+      try {
+        const [bundle] = await bundleFunctions(templatePath, building, (n) => n === name);
+        if (!bundle) throw new Error(`${templatePath}: ${name} was not bundled`);
+        const inputs = Object.fromEntries(
+          bundle.inputs.map((input) => [relative(root, input), sha256(readFileSync(input))] as const),
+        );
+        const dir = `${name}-${key}-${sha256(JSON.stringify(inputs)).slice(0, 20)}`;
+        const artifactRoot = join(cacheDir, dir);
+        if (!existsSync(artifactRoot)) {
+          try {
+            renameSync(building, artifactRoot);
+          } catch (err) {
+            // Another process put the same build in place first: the same inputs, the same bytes.
+            if (!existsSync(artifactRoot)) throw err;
+          }
+        }
+        const outFile = relative(join(building, name), bundle.outFile);
+        const { artifactRoot: _built, inputs: _inputs, ...described } = bundle;
+        const entry: CacheEntry = { dir: join(dir, name), bundle: { ...described, outFile }, inputs };
+        const written = `${manifest}.${process.pid}.tmp`;
+        writeFileSync(written, JSON.stringify(entry));
+        renameSync(written, manifest);
+        const functionRoot = join(artifactRoot, name);
+        return { ...bundle, artifactRoot: functionRoot, outFile: join(functionRoot, outFile) };
+      } finally {
+        rmSync(building, { recursive: true, force: true });
+      }
+    }),
+  );
 }

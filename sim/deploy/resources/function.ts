@@ -79,6 +79,17 @@ function artifactsOf(templatePath: string, bundleDir?: string): Promise<Map<stri
   return bundles;
 }
 
+/**
+ * Makes ready, on disk, what a deploy of the template's functions would otherwise make in each process
+ * on first use: the bundles (when taken from the bundle cache) and their CommonJS rewrites. Processes
+ * started at once (test workers) then share one build instead of each building its own.
+ */
+export async function prepareFunctions(templatePath: string): Promise<void> {
+  for (const artifact of (await artifactsOf(templatePath)).values()) {
+    moduleBodyOf(artifact.file, join(localDeployDir(templatePath), 'cjs'));
+  }
+}
+
 /** AWS::Serverless::Function: its esbuild bundle registered with the simulated Lambda, and its event sources. */
 export async function deployFunction({
   logicalId,
