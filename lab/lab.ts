@@ -12,6 +12,7 @@ import { parseTopology } from '../sim/drill/scenario.js';
 import { collectTimeline, TimelineCursor } from '../sim/drill/timeline.js';
 import { DrillWorld } from '../sim/drill/world.js';
 import { type SimAccount, startSim } from '../sim/index.js';
+import { takeLabLock } from './lock.js';
 import { LabProcesses, labUnavailable, removeLeftovers, run, TUNNELS, waitFor } from './network.js';
 import { buildSite, hookPath, type Site, siteUp, startSite } from './site.js';
 
@@ -593,12 +594,26 @@ export const FAULTS: Fault[] = [
   },
 ];
 
-/** Plays the lab: builds it, plays each fault with its expectations, always cleans up. */
+/**
+ * Plays the lab: builds it, plays each fault with its expectations, always cleans up. Waits first for
+ * another lab running on this machine to end (lab/lock.ts).
+ */
 export async function runLab(options: LabOptions = {}): Promise<LabResult> {
-  const started = performance.now();
   const log = options.log ?? (() => undefined);
   const unavailable = labUnavailable();
   if (unavailable) throw new Error(`the VPN lab cannot run here: ${unavailable}`);
+  const release = await takeLabLock({
+    onWait: (pid) => log(`-- another VPN lab runs on this machine (pid ${pid}): waiting for it to end`),
+  });
+  try {
+    return await playLab(options, log);
+  } finally {
+    release();
+  }
+}
+
+async function playLab(options: LabOptions, log: (text: string) => void): Promise<LabResult> {
+  const started = performance.now();
   removeLeftovers();
   const dir = mkdtempSync(join(tmpdir(), 'cgwlab-'));
   const sim = await startSim();

@@ -10,8 +10,9 @@ const unavailable = labUnavailable();
 if (unavailable) console.log(`VPN lab skipped: ${unavailable}`);
 
 describe.skipIf(unavailable !== null)('the VPN lab (real strongSwan and FRR, the real agent)', () => {
+  // Generous: it may first wait for another lab on this machine (another clone's suite) to end.
   it('plays every fault with its expectation on the routes in the simulated account', {
-    timeout: 180_000,
+    timeout: 900_000,
   }, async () => {
     // Act
     const result = await runLab({ log: (text) => console.log(text) });
