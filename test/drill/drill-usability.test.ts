@@ -58,6 +58,9 @@ function parseFailure(parse: () => unknown): Error {
   throw new Error('expected the scenario to be rejected, but it parsed');
 }
 
+// The one test of the drill as a process (test/drill/drill.test.ts tests the command in this process):
+// npm runs sim/drill/cli.ts with tsx, which must pass the arguments through, write everything to a pipe
+// and exit with the command's status.
 describe('the drill in a pipe', () => {
   it('npm run -s drill -- --json writes one complete JSON document past 128 KiB, with execution outputs, and ignores a stray AWS_ENDPOINT_URL', {
     timeout: CHILD_TIMEOUT_MS,

@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -148,30 +147,6 @@ describe('drill command', () => {
     // Assess
     expect(run.code).toBe(2);
     expect(run.stderr).toContain(`drill: the template ${bad}/no-such-template.yaml does not exist`);
-  });
-});
-
-// The one test of the command as a process: `npm run drill` runs sim/drill/cli.ts with tsx, which must
-// pass the arguments through, print to stdout and exit with the command's status.
-describe('drill CLI process', () => {
-  it('plays a scenario named on the command line and exits 0 with the summary on stdout', async ({ signal }) => {
-    // Act
-    const run = await new Promise<DrillRun>((done) => {
-      execFile(
-        process.execPath,
-        ['--import', 'tsx', 'sim/drill/cli.ts', '--scenarios', scenarios, '--template', template, 'instance-restart'],
-        { cwd: repo, signal, maxBuffer: 16 * 1024 * 1024 },
-        (error, stdout, stderr) => {
-          done({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr });
-        },
-      );
-    });
-
-    // Assess
-    expect(run.stderr).toBe('');
-    expect(run.code, `the drill's output:\n${run.stdout}`).toBe(0);
-    expect(run.stdout).toMatch(/^instance-restart +5\/5 +2 +2 +50s +pass/m);
-    expect(run.stdout).toContain('1 of 1 scenarios passed');
   });
 });
 
