@@ -30,12 +30,8 @@ export interface StepContext {
 
 function stepContext(event: unknown): { context: Partial<StepContext>; rest: unknown } {
   if (event === null || typeof event !== 'object' || Array.isArray(event)) return { context: {}, rest: event };
-  const { logContext, ...rest } = event as { logContext?: Partial<StepContext>; executionId?: unknown };
-  if (logContext === undefined) {
-    // A task that passes its whole state (the route report) names its execution there, not its state.
-    const { executionId } = event as { executionId?: unknown };
-    return { context: typeof executionId === 'string' ? { executionId } : {}, rest: event };
-  }
+  const { logContext, ...rest } = event as { logContext?: Partial<StepContext> };
+  if (logContext === undefined) return { context: {}, rest: event };
   const context: Partial<StepContext> = {};
   if (typeof logContext?.executionId === 'string') context.executionId = logContext.executionId;
   if (typeof logContext?.state === 'string') context.state = logContext.state;

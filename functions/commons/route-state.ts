@@ -74,7 +74,10 @@ export interface RouteRunState extends IntakeOutput {
   failure?: { Error: string; Cause?: string };
 }
 
-/** What the failure path's report state receives: the run as it was when something failed. */
+/**
+ * What the report states receive from the state machine: the run as it is (Report) or as it was when
+ * something failed (ReportFailure), beside the execution's id and the log context.
+ */
 export interface FailedRouteRun {
   run: Omit<RouteRunState, 'executionId'> & { executionId?: string };
   executionId: string;

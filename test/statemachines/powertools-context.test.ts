@@ -79,8 +79,7 @@ describe('Powertools on the simulated account: log context, cold starts, Tracer 
       if (invocation.functionName === functionName('RouteApplyFunction')) {
         return ((invocation.payload as { attempt?: number }).attempt ?? 1) > 1 ? 'ApplyAgain' : 'Apply';
       }
-      // The report's task passes its whole state ("Payload.$": "$"): the execution id is in it, the state name not.
-      return undefined;
+      return 'Report';
     };
     const logged = new Set<string>();
     for (const invocation of invocations) {
