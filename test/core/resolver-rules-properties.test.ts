@@ -224,6 +224,58 @@ describe('planResolverRules properties', () => {
     );
   });
 
+  it('converges where forwarding alone told two rules apart: the one serving a VPC is kept from the first run', () => {
+    // Prepare: a counterexample the convergence property found. The managed rule serving the VPC
+    // forwards elsewhere; an identical managed rule serves no VPC; the VPC is taken for the name (here by
+    // a SYSTEM rule). The first run kept the rule serving nothing, because it already forwarded right, and
+    // updated the other; the second then kept the updated one and deleted the first run's choice.
+    const targets = [
+      { ip: '10.0.0.2', port: 53 },
+      { ip: '10.0.0.3', port: 53 },
+    ];
+    const rule = (id: number, extra: Partial<ObservedResolverRule>): ObservedResolverRule => ({
+      domainName: 't2.example',
+      managed: true,
+      ruleType: 'FORWARD',
+      status: 'COMPLETE',
+      targetIps: targets,
+      resolverEndpointId: ENDPOINT,
+      associations: [],
+      id: `rslvr-rr-${id}`,
+      arn: `arn:aws:route53resolver:eu-west-2:111122223333:resolver-rule/rslvr-rr-${id}`,
+      name: null,
+      ...extra,
+    });
+    const association = (id: number) => [{ vpcId: 'vpc-0000000a', status: 'COMPLETE', id: `rslvr-rrassoc-${id}` }];
+    const input: ResolverRulePlanInput = {
+      config: config({ trackedNames: ['t2.example'], staticDomains: [], targetIps: targets, vpcIds: ['vpc-0000000a'] }),
+      resolutions: {},
+      history: { lastSeenAt: {}, lastKnownChains: {} },
+      observedRules: [
+        rule(0, { resolverEndpointId: 'rslvr-out-other', associations: association(0) }),
+        rule(1, { ruleType: 'SYSTEM', associations: association(1) }),
+        rule(2, {}),
+      ],
+      unmanagedAssociations: [],
+      now: T0,
+    } as ResolverRulePlanInput;
+
+    // Act
+    const plan = planResolverRules({ ...input, override: true });
+    const again = planResolverRules({
+      ...input,
+      history: plan.nextHistory,
+      observedRules: applyPlan(input.observedRules, plan),
+    });
+
+    // Assess
+    expect(plan.actions.map((a) => [a.kind, 'ruleId' in a ? a.ruleId : null])).toEqual([
+      ['update-rule-targets', 'rslvr-rr-0'],
+      ['delete-rule', 'rslvr-rr-2'],
+    ]);
+    expect(again.actions).toEqual([]);
+  });
+
   it('never creates a second managed rule for a name', () => {
     fc.assert(
       fc.property(world, (input) => {

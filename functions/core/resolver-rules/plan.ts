@@ -119,11 +119,18 @@ function createActions(rule: DesiredResolverRule): ResolverRuleAction[] {
   ];
 }
 
-/** Status first, then VPCs served, then forwarding already right, then id: the same rule wins every run. */
+/**
+ * Status first, then the wanted VPCs served, then any VPC served, then forwarding already right, then
+ * id: the same rule wins every run. Forwarding is the one criterion the plan itself changes (it updates
+ * the rules it keeps), so it only breaks ties that nothing the plan does can reverse: were it to decide
+ * between a rule serving a VPC and one serving none, the next run would keep the other one and delete
+ * the rule this run kept.
+ */
 function keptRule(rule: DesiredResolverRule, rules: readonly ObservedResolverRule[]): ObservedResolverRule {
   const score = (r: ObservedResolverRule): number[] => [
     r.status === 'COMPLETE' ? 0 : 1,
     -[...coveredVpcIds(r)].filter((vpcId) => rule.vpcIds.includes(vpcId)).length,
+    -coveredVpcIds(r).size,
     forwardsAs(r, rule.targetIps, rule.resolverEndpointId) ? 0 : 1,
   ];
   const compare = (a: ObservedResolverRule, b: ObservedResolverRule): number => {
