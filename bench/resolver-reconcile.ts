@@ -67,8 +67,6 @@ async function seedRules(sim: SimAccount, env: Record<string, string>, tracked: 
   return plan.actions.length;
 }
 
-const dnsQueries = (sim: SimAccount, before: number) => sim.dns.queryCount() - before;
-
 function countBy(sim: SimAccount, since: number, service: string): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const call of sim.log.all({ since, product: true, service }))
@@ -95,7 +93,7 @@ async function measureRun(sim: SimAccount, world: DrillWorld): Promise<RunMeasur
   const resolverLog = sim.log.all({ since, product: true, service: 'route53resolver' });
   const lastDns = sim.dns.queries({}).at(-1)?.at;
   const after = (at: number | undefined) => (at === undefined ? '-' : ((at - started) / 1000).toFixed(2));
-  const timeline = `Resolver ${after(resolverLog[0]?.start)}-${after(resolverLog.length ? Math.max(...resolverLog.map((r) => r.end)) : undefined)} s, last DNS query ${after(dnsQueries(sim, dnsBefore) > 0 ? lastDns : undefined)} s`;
+  const timeline = `Resolver ${after(resolverLog[0]?.start)}-${after(resolverLog.length ? Math.max(...resolverLog.map((r) => r.end)) : undefined)} s, last DNS query ${after(measure.dnsQueries > 0 ? lastDns : undefined)} s`;
   const described = await world.call('sfn:DescribeExecution', { executionArn });
   const output = described.output ? JSON.parse(described.output) : { result: described.status };
   const failure = described.status === 'FAILED' ? ` ${described.error}: ${String(described.cause).slice(0, 300)}` : '';

@@ -3,11 +3,11 @@ import { resolve } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type DeployedStack, deployTemplate } from '../../sim/deploy/deploy.js';
 import { settle } from '../../sim/drill/runner.js';
-import type { TopologyInput } from '../../sim/drill/scenario.js';
 import { DrillWorld } from '../../sim/drill/world.js';
 import { type SimAccount, startSim } from '../../sim/index.js';
 import type { SfnService } from '../../sim/services/sfn/service.js';
 import type { SnsService } from '../../sim/services/sns.js';
+import { gatewayPair } from '../support/gateway-pair.js';
 import { runExecution } from './run-execution.js';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -15,21 +15,7 @@ const sample = (file: string): Record<string, unknown> =>
   JSON.parse(readFileSync(resolve(root, 'events', file), 'utf8'));
 
 /** Two gateways, cgw-a preferred and active; two managed tables routing the vendor CIDR to cgw-a. */
-const topology: TopologyInput = {
-  vpcs: [{ name: 'app', cidr: '10.0.0.0/16', subnets: [{ name: 'gw', cidr: '10.0.0.0/24' }] }],
-  instances: ['cgw-a', 'cgw-b'].map((name, i) => ({
-    name,
-    subnet: 'app.gw',
-    sourceDestCheck: false,
-    tags: { 'cgw-autopilot:group': 'vendor-vpn', 'cgw-autopilot:priority': String(i + 1) },
-  })),
-  routeTables: ['private-a', 'private-b'].map((name) => ({
-    name,
-    vpc: 'app',
-    tags: { 'cgw-autopilot:managed': 'true' },
-    routes: [{ destination: '10.200.0.0/16', target: { eniOf: 'cgw-a' } }],
-  })),
-};
+const topology = gatewayPair('10.200.0.0/16', {}, ['private-a', 'private-b']);
 
 describe('route reconciler when something fails after Apply (promise 6)', () => {
   let sim: SimAccount;
