@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { defineConfig } from 'vitest/config';
+import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 /**
@@ -46,37 +46,52 @@ class TiersInOrder extends BaseSequencer {
   }
 }
 
+/**
+ * What every tier shares. The tiers do not extend the root config: a project that extends it inherits its
+ * globalSetup, and Vitest runs the global setup of the root and of every project in the run, one after
+ * another (five times, 17 s before the first test, when each imported the sim afresh).
+ */
+const shared: NonNullable<TestProjectInlineConfiguration['test']> = {
+  setupFiles: ['test/setup.ts'],
+  // A test's own deadline, not a measure of speed: anything that waits polls with a deadline of its own,
+  // and a loaded machine is slow, not wrong. A hung test still fails, naming itself.
+  testTimeout: 180_000,
+  hookTimeout: 180_000,
+  pool: 'forks',
+  // The local deploy's function bundles are loaded by Node, as Lambda loads them: transformed by Vitest,
+  // each cold start cost a second of CPU, and most of an end-to-end test's time went into that.
+  server: { deps: { external: [/\/dist\/\.local-deploy\//] } },
+};
+
 export default defineConfig({
   test: {
-    setupFiles: ['test/setup.ts'],
+    ...shared,
+    // Once, in the root project (which Vitest always sets up), before any worker starts.
     globalSetup: ['test/global-setup.ts'],
-    // A test's own deadline, not a measure of speed: anything that waits polls with a deadline of its own,
-    // and a loaded machine is slow, not wrong. A hung test still fails, naming itself.
-    testTimeout: 180_000,
-    hookTimeout: 180_000,
-    pool: 'forks',
     sequence: { sequencer: TiersInOrder },
     // Vitest's default leaves a core to its own process, which idles: one worker on a 2-core machine. Most
     // of the lab's and of an end-to-end test's time is waiting (strongSwan's timers, retries and DNS
     // timeouts in wall-clock time), so two workers more than the cores keep them busy: on 2 cores, 4
     // workers ran the suite from a clean clone in 2 min 45 s, 3 workers in 3 min 12 s.
     maxWorkers: availableParallelism() + 2,
-    // The local deploy's function bundles are loaded by Node, as Lambda loads them: transformed by Vitest,
-    // each cold start cost a second of CPU, and most of an end-to-end test's time went into that.
-    server: { deps: { external: [/\/dist\/\.local-deploy\//] } },
     projects: [
-      { extends: true, test: { name: 'unit', include: unit } },
+      { test: { ...shared, name: 'unit', include: unit } },
       // Each sim test starts its own account and nothing in sim/ reads configuration at import, so its
       // files share one module graph per worker instead of importing the AWS SDKs afresh for each.
-      { extends: true, test: { name: 'sim', include: sim, isolate: false } },
+      { test: { ...shared, name: 'sim', include: sim, isolate: false } },
       // The same for the end-to-end files: each starts its own account and stack; what a test changes in the
       // process (the environment, console) it puts back.
       {
-        extends: true,
-        test: { name: 'e2e', include: ['test/**/*.test.ts'], exclude: [...unit, ...sim, ...lab], isolate: false },
+        test: {
+          ...shared,
+          name: 'e2e',
+          include: ['test/**/*.test.ts'],
+          exclude: [...unit, ...sim, ...lab],
+          isolate: false,
+        },
       },
       // Real strongSwan and FRR in network namespaces: needs root and Debian packages, says when it skips.
-      { extends: true, test: { name: 'lab', include: lab } },
+      { test: { ...shared, name: 'lab', include: lab } },
     ],
   },
 });

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { prepareFunctions } from '../sim/deploy/resources/function.js';
+import { prepareFunctions } from '../sim/deploy/function-code.js';
 
 /**
  * Before any test file runs: the project's function bundles built into the local deploy's cache (about

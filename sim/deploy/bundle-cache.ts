@@ -61,66 +61,85 @@ export async function cachedBundles(templatePath: string, cacheDir: string): Pro
     return hashes.get(path);
   };
   mkdirSync(cacheDir, { recursive: true });
-  // Built side by side: esbuild runs the builds in parallel, about half the time of one after another.
-  return Promise.all(
-    functions.map(async ([name, resource]): Promise<FunctionBundle> => {
-      const codeUri = typeof resource.Properties?.CodeUri === 'string' ? resource.Properties.CodeUri : '.';
-      // A function imports from its own folder and its siblings (functions/core, functions/commons).
-      const sourceRoot = resolve(root, codeUri.split('/')[0] ?? '.');
-      const key = sha256(
-        JSON.stringify({
-          name,
-          properties: resource.Properties,
-          metadata: resource.Metadata,
-          lock,
-          esbuildVersion,
-          files: fileNames(sourceRoot, root),
-        }),
-      ).slice(0, 20);
-      const manifest = join(cacheDir, `${name}-${key}.json`);
-      const cached = existsSync(manifest) ? (JSON.parse(readFileSync(manifest, 'utf8')) as CacheEntry) : undefined;
-      const fresh =
-        cached &&
-        existsSync(join(cacheDir, cached.dir, cached.bundle.outFile)) &&
-        Object.entries(cached.inputs).every(([path, hash]) => hashOf(resolve(root, path)) === hash);
-      if (cached && fresh) {
-        const artifactRoot = join(cacheDir, cached.dir);
-        return {
-          ...cached.bundle,
-          artifactRoot,
-          outFile: join(artifactRoot, cached.bundle.outFile),
-          inputs: Object.keys(cached.inputs).map((path) => resolve(root, path)),
-        };
+  const bundles = new Map<string, FunctionBundle>();
+  const stale = new Map<string, string>();
+  for (const [name, resource] of functions) {
+    const codeUri = typeof resource.Properties?.CodeUri === 'string' ? resource.Properties.CodeUri : '.';
+    // A function imports from its own folder and its siblings (functions/core, functions/commons).
+    const sourceRoot = resolve(root, codeUri.split('/')[0] ?? '.');
+    const key = sha256(
+      JSON.stringify({
+        name,
+        properties: resource.Properties,
+        metadata: resource.Metadata,
+        lock,
+        esbuildVersion,
+        files: fileNames(sourceRoot, root),
+      }),
+    ).slice(0, 20);
+    const manifest = join(cacheDir, `${name}-${key}.json`);
+    const cached = existsSync(manifest) ? (JSON.parse(readFileSync(manifest, 'utf8')) as CacheEntry) : undefined;
+    const fresh =
+      cached &&
+      existsSync(join(cacheDir, cached.dir, cached.bundle.outFile)) &&
+      Object.entries(cached.inputs).every(([path, hash]) => hashOf(resolve(root, path)) === hash);
+    if (cached && fresh) {
+      const artifactRoot = join(cacheDir, cached.dir);
+      bundles.set(name, {
+        ...cached.bundle,
+        artifactRoot,
+        outFile: join(artifactRoot, cached.bundle.outFile),
+        inputs: Object.keys(cached.inputs).map((path) => resolve(root, path)),
+      });
+    } else {
+      stale.set(name, key);
+    }
+  }
+  if (stale.size > 0) {
+    // Built in one run (scripts/bundle.ts shares the parse of the SDK between functions) beside the final
+    // folders, so the source maps' relative paths stay right, then each renamed into place.
+    const building = join(cacheDir, `build.${process.pid}.${Date.now()}.tmp`);
+    try {
+      for (const bundle of await bundleFunctions(templatePath, building, (n) => stale.has(n))) {
+        bundles.set(bundle.name, place(bundle, stale.get(bundle.name)!, root, cacheDir));
       }
-      // Built beside its final folder (the source map's relative paths stay right), then renamed into place.
-      const building = join(cacheDir, `${name}-${key}.${process.pid}.${Date.now()}.tmp`);
-      try {
-        const [bundle] = await bundleFunctions(templatePath, building, (n) => n === name);
-        if (!bundle) throw new Error(`${templatePath}: ${name} was not bundled`);
-        const inputs = Object.fromEntries(
-          bundle.inputs.map((input) => [relative(root, input), sha256(readFileSync(input))] as const),
-        );
-        const dir = `${name}-${key}-${sha256(JSON.stringify(inputs)).slice(0, 20)}`;
-        const artifactRoot = join(cacheDir, dir);
-        if (!existsSync(artifactRoot)) {
-          try {
-            renameSync(building, artifactRoot);
-          } catch (err) {
-            // Another process put the same build in place first: the same inputs, the same bytes.
-            if (!existsSync(artifactRoot)) throw err;
-          }
-        }
-        const outFile = relative(join(building, name), bundle.outFile);
-        const { artifactRoot: _built, inputs: _inputs, ...described } = bundle;
-        const entry: CacheEntry = { dir: join(dir, name), bundle: { ...described, outFile }, inputs };
-        const written = `${manifest}.${process.pid}.tmp`;
-        writeFileSync(written, JSON.stringify(entry));
-        renameSync(written, manifest);
-        const functionRoot = join(artifactRoot, name);
-        return { ...bundle, artifactRoot: functionRoot, outFile: join(functionRoot, outFile) };
-      } finally {
-        rmSync(building, { recursive: true, force: true });
-      }
-    }),
+    } finally {
+      rmSync(building, { recursive: true, force: true });
+    }
+  }
+  return functions.map(([name]) => {
+    const bundle = bundles.get(name);
+    if (!bundle) throw new Error(`${templatePath}: ${name} was not bundled`);
+    return bundle;
+  });
+}
+
+/** A bundle just built, moved to its folder in the cache (named by its inputs' hashes), its manifest written. */
+function place(bundle: FunctionBundle, key: string, root: string, cacheDir: string): FunctionBundle {
+  const { name } = bundle;
+  const inputs = Object.fromEntries(
+    bundle.inputs.map((input) => [relative(root, input), sha256(readFileSync(input))] as const),
   );
+  const dir = `${name}-${key}-${sha256(JSON.stringify(inputs)).slice(0, 20)}`;
+  const artifactRoot = join(cacheDir, dir);
+  if (!existsSync(artifactRoot)) {
+    const staging = `${artifactRoot}.${process.pid}.tmp`;
+    mkdirSync(staging);
+    renameSync(bundle.artifactRoot, join(staging, name));
+    try {
+      renameSync(staging, artifactRoot);
+    } catch (err) {
+      // Another process put the same build in place first: the same inputs, the same bytes.
+      rmSync(staging, { recursive: true, force: true });
+      if (!existsSync(artifactRoot)) throw err;
+    }
+  }
+  const outFile = relative(bundle.artifactRoot, bundle.outFile);
+  const { artifactRoot: _built, inputs: _inputs, ...described } = bundle;
+  const entry: CacheEntry = { dir: join(dir, name), bundle: { ...described, outFile }, inputs };
+  const manifest = join(cacheDir, `${name}-${key}.json`);
+  writeFileSync(`${manifest}.${process.pid}.tmp`, JSON.stringify(entry));
+  renameSync(`${manifest}.${process.pid}.tmp`, manifest);
+  const functionRoot = join(artifactRoot, name);
+  return { ...bundle, artifactRoot: functionRoot, outFile: join(functionRoot, outFile) };
 }

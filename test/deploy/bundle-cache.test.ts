@@ -100,4 +100,29 @@ describe('bundle cache of the local deploy', () => {
     expect(unminified.outFile).not.toBe(first.outFile);
     expect(unminified.text.length).toBeGreaterThan(first.text.length);
   });
+  it('builds functions in one run, each with its own inputs, and rebuilds only the one whose input changed', async () => {
+    // Prepare: a second function with the same build properties, importing a module of its own
+    write(
+      'template.yaml',
+      `${TEMPLATE}  ByeFunction:\n${TEMPLATE.split('HelloFunction:\n')[1]!.replace('functions/hello', 'functions/bye')}`,
+    );
+    write(
+      'functions/bye/index.ts',
+      "import { farewell } from './farewell';\nexport const handler = async () => farewell;\n",
+    );
+    write('functions/bye/farewell.ts', "export const farewell = 'goodbye';\n");
+    const [hello, bye] = await cachedBundles(template(), cacheDir);
+
+    // Act
+    write('functions/bye/farewell.ts', "export const farewell = 'goodbye, changed';\n");
+    const [helloAgain, byeAgain] = await cachedBundles(template(), cacheDir);
+
+    // Assess: each function's inputs are what it imports, not the run's; only Bye was built again
+    const names = (inputs: string[]) => inputs.map((input) => input.slice(dir.length + 1)).sort();
+    expect(names(hello!.inputs)).toEqual(['functions/hello/index.ts', 'functions/shared/greeting/index.ts']);
+    expect(names(bye!.inputs)).toEqual(['functions/bye/farewell.ts', 'functions/bye/index.ts']);
+    expect(helloAgain!.outFile).toBe(hello!.outFile);
+    expect(byeAgain!.outFile).not.toBe(bye!.outFile);
+    expect(readFileSync(byeAgain!.outFile, 'utf8')).toContain('goodbye, changed');
+  });
 });
