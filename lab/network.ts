@@ -85,11 +85,14 @@ export async function waitFor<T>(
   timeoutMs = 60_000,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
-  for (;;) {
+  // 100 ms apart at first, then up to a second: a check may start processes in a namespace (swanctl,
+  // vtysh at about 30 ms of CPU each), and what takes seconds (BGP's connect timer) need not be asked
+  // ten times a second.
+  for (let pause = 100; ; pause = Math.min(pause * 1.5, 1000)) {
     const value = check();
     if (value !== undefined && value !== null && value !== false) return value;
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
-    await sleep(100);
+    await sleep(pause);
   }
 }
 

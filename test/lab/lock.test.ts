@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -9,7 +9,11 @@ import { LabBusyError, takeLabLock } from '../../lab/lock.js';
 // One VPN lab per machine: the lock, on a lock file of the test's own (no namespaces, no root needed).
 describe('the VPN lab lock', () => {
   const holders: ReturnType<typeof spawn>[] = [];
-  const lockFile = () => join(mkdtempSync(join(tmpdir(), 'cgwlab-lock-')), 'lab.lock');
+  const dirs: string[] = [];
+  const lockFile = () => {
+    dirs.push(mkdtempSync(join(tmpdir(), 'cgwlab-lock-')));
+    return join(dirs.at(-1)!, 'lab.lock');
+  };
   /** Another live process, as another clone's lab would be. */
   const liveProcess = () => {
     const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
@@ -18,6 +22,7 @@ describe('the VPN lab lock', () => {
   };
   afterEach(() => {
     for (const child of holders.splice(0)) child.kill('SIGKILL');
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
   });
 
   it('is taken with this process id when free, and released', async () => {
