@@ -3,7 +3,7 @@ import { prepareFunctions } from '../sim/deploy/function-code.js';
 
 /**
  * Before any test file runs: the project's function bundles built into the local deploy's cache (about
- * 15 s on a clean clone) and rewritten for the simulated Lambda, once. Without it every worker that
+ * 6 s on a clean clone) and rewritten for the simulated Lambda, once. Without it every worker that
  * starts at the same time builds all of them itself.
  */
 export default async function setup(): Promise<void> {
