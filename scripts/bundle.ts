@@ -99,7 +99,7 @@ export async function bundleFunctions(
         const outbase = commonFolder(entries);
         return entries.map((entry) => ({
           in: entry,
-          out: join(name, relative(outbase, entry.slice(0, -extname(entry).length))),
+          out: join(name, relative(outbase, entry.slice(0, entry.length - extname(entry).length))),
         }));
       }),
       outdir: outDir,

@@ -60,6 +60,8 @@ export async function cachedBundles(templatePath: string, cacheDir: string): Pro
     if (!hashes.has(path)) hashes.set(path, existsSync(path) ? sha256(readFileSync(path)) : undefined);
     return hashes.get(path);
   };
+  const listed = new Map<string, string[]>();
+  const filesUnder = (dir: string) => listed.get(dir) ?? listed.set(dir, fileNames(dir, root)).get(dir)!;
   mkdirSync(cacheDir, { recursive: true });
   const bundles = new Map<string, FunctionBundle>();
   const stale = new Map<string, string>();
@@ -74,7 +76,7 @@ export async function cachedBundles(templatePath: string, cacheDir: string): Pro
         metadata: resource.Metadata,
         lock,
         esbuildVersion,
-        files: fileNames(sourceRoot, root),
+        files: filesUnder(sourceRoot),
       }),
     ).slice(0, 20);
     const manifest = join(cacheDir, `${name}-${key}.json`);
