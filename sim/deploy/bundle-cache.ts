@@ -125,7 +125,7 @@ function place(bundle: FunctionBundle, key: string, root: string, cacheDir: stri
   const dir = `${name}-${key}-${sha256(JSON.stringify(inputs)).slice(0, 20)}`;
   const artifactRoot = join(cacheDir, dir);
   if (!existsSync(artifactRoot)) {
-    const staging = `${artifactRoot}.${process.pid}.tmp`;
+    const staging = `${artifactRoot}.${process.pid}.${Date.now()}.tmp`;
     mkdirSync(staging);
     renameSync(bundle.artifactRoot, join(staging, name));
     try {

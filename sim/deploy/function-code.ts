@@ -19,8 +19,13 @@ import { bundledArtifacts, cachedArtifacts, type FunctionArtifact, samBuildArtif
  * resolve from its node_modules), shared by every process and reused while their inputs are
  * unchanged (bundle-cache.ts).
  */
-export function localDeployDir(templatePath: string): string {
+function localDeployDir(templatePath: string): string {
   return join(dirname(resolve(templatePath)), 'dist', '.local-deploy');
+}
+
+/** Where the bundles' CommonJS rewrites and V8 code caches of a template's functions are kept. */
+export function moduleBodiesDir(templatePath: string): string {
+  return join(localDeployDir(templatePath), 'cjs');
 }
 
 const bundleCache = new Map<string, Promise<Map<string, FunctionArtifact>>>();
@@ -54,7 +59,7 @@ export function artifactsOf(templatePath: string, bundleDir?: string): Promise<M
  */
 export async function prepareFunctions(templatePath: string): Promise<void> {
   for (const artifact of (await artifactsOf(templatePath)).values()) {
-    moduleBodyOf(artifact.file, join(localDeployDir(templatePath), 'cjs'));
+    moduleBodyOf(artifact.file, moduleBodiesDir(templatePath));
   }
 }
 

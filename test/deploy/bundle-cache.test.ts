@@ -100,7 +100,8 @@ describe('bundle cache of the local deploy', () => {
     expect(unminified.outFile).not.toBe(first.outFile);
     expect(unminified.text.length).toBeGreaterThan(first.text.length);
   });
-  it('builds functions in one run, each with its own inputs, and rebuilds only the one whose input changed', async () => {
+
+  it('gives each function built in a shared run only its own inputs, and rebuilds only the one whose input changed', async () => {
     // Prepare: a second function with the same build properties, importing a module of its own
     write(
       'template.yaml',

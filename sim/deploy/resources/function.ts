@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { ExecutionEnvironments, LambdaHandler, LambdaService } from '../../services/lambda/service.js';
 import type { FunctionArtifact } from '../artifacts.js';
@@ -7,7 +6,7 @@ import {
   enableCompileCache,
   loadBundlesAsNodeDoes,
   loadModule,
-  localDeployDir,
+  moduleBodiesDir,
   moduleBodyOf,
 } from '../function-code.js';
 import { DeployError, resolveValue } from '../intrinsics.js';
@@ -71,7 +70,7 @@ export async function deployFunction({
   if (!artifact) throw new DeployError(`${where}: Metadata.BuildMethod must be esbuild with EntryPoints`);
   if (artifact.file.endsWith('.mjs')) loadBundlesAsNodeDoes(artifact.file);
   // Rewritten at deploy, once per process: a cold start then only evaluates it, as Lambda's Init does.
-  const bodies = join(localDeployDir(templatePath), 'cjs');
+  const bodies = moduleBodiesDir(templatePath);
   moduleBodyOf(artifact.file, bodies);
   stack.artifacts = artifact.origin;
   const merged = mergeGlobals(globals, resource.Properties ?? {});
