@@ -692,10 +692,11 @@ async function playLab(options: LabOptions, log: (text: string) => void): Promis
     }
     result.ok = result.faults.length === wanted.length && result.faults.every((f) => f.ok);
   } catch (err) {
-    result.error = err instanceof Error ? err.message : String(err);
-    for (const site of lab.sites.values()) {
-      result.error += `\n-- ${site.gateway.name} agent:\n${site.gateway.logTail('agent', 15)}`;
-    }
+    // The agents' last lines first: a wait on the daemons ends its message with their state.
+    const agents = [...lab.sites.values()].map(
+      (site) => `-- ${site.gateway.name} agent:\n${site.gateway.logTail('agent', 15)}`,
+    );
+    result.error = [...agents, err instanceof Error ? err.message : String(err)].join('\n');
   } finally {
     await lab.close();
     await sim.stop();

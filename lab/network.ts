@@ -482,6 +482,21 @@ export class Host {
     return (json.match(/"state":\s*"Established"/g) ?? []).length;
   }
 
+  /**
+   * What a failed wait needs to be understood: the SAs as charon has them, the BGP and BFD sessions as
+   * FRR has them, and the last lines of each daemon's log.
+   */
+  state(): string {
+    const section = (title: string, text: string) => `--- ${this.name} ${title}:\n${text.trimEnd() || '(none)'}`;
+    return [
+      section('SAs', probe(['swanctl', '--list-sas', '--uri', this.vici], this.ns)),
+      section('BGP', probe(['vtysh', '--vty_socket', this.frrDir, '-c', 'show bgp summary'], this.ns)),
+      section('BFD', probe(['vtysh', '--vty_socket', this.frrDir, '-c', 'show bfd peers brief'], this.ns)),
+      section('routes', probe(['ip', 'route', 'show', 'table', 'all', 'dev', 'ipsec0'], this.ns)),
+      ...['charon', 'bgpd', 'bfdd'].map((daemon) => section(`${daemon} log`, this.logTail(daemon, 25))),
+    ].join('\n');
+  }
+
   logTail(daemon: string, lines = 20): string {
     try {
       return readFileSync(join(this.lab.dir, `${this.name}-${daemon}.log`), 'utf8')

@@ -51,7 +51,9 @@ export async function siteUp(site: Site, timeoutMs = 60_000): Promise<void> {
     `${site.name}: both tunnels installed and both BGP sessions Established`,
     () => site.gateway.installedTunnels().length >= 2 && site.gateway.establishedPeers() >= 2,
     timeoutMs,
-  );
+  ).catch((err: Error) => {
+    throw new Error(`${err.message}\n${site.gateway.state()}\n${site.vgw.state()}`);
+  });
 }
 
 export const hookPath = (root: string) => join(root, 'gateway/cgw-agent-updown');
