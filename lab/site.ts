@@ -52,7 +52,7 @@ export async function siteUp(site: Site, timeoutMs = 60_000): Promise<void> {
     () => site.gateway.installedTunnels().length >= 2 && site.gateway.establishedPeers() >= 2,
     timeoutMs,
   ).catch((err: Error) => {
-    throw new Error(`${err.message}\n${site.gateway.state()}\n${site.vgw.state()}`);
+    throw new Error(`${err.message}\n${site.vgw.state()}\n${site.gateway.state(10)}`);
   });
 }
 
