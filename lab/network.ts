@@ -390,6 +390,13 @@ function bfddConf(site: SiteAddresses, side: 'gateway' | 'vgw'): string {
   return `hostname ${side}-${site.index}\nbfd\n${peers}\nexit\n`;
 }
 
+/** The reqid of each INSTALLED CHILD_SA in `swanctl --list-sas` output, by child name. */
+export function installedReqids(listing: string): Record<string, string> {
+  return Object.fromEntries(
+    [...listing.matchAll(/^\s+(\S+): #\d+, reqid (\d+), INSTALLED/gm)].map((m) => [m[1]!, m[2]!]),
+  );
+}
+
 /** Paths of one host (gateway or VGW end) of a site. */
 export class Host {
   readonly dir: string;
@@ -476,13 +483,14 @@ export class Host {
     }
   }
 
-  /** Names of the installed CHILD_SAs. */
+  /** The reqid of each INSTALLED CHILD_SA, by child name. */
+  installedChildren(): Record<string, string> {
+    return installedReqids(probe(['swanctl', '--list-sas', '--uri', this.vici], this.ns));
+  }
+
+  /** Names of the tunnels with an INSTALLED CHILD_SA. */
   installedTunnels(): string[] {
-    return [
-      ...probe(['swanctl', '--list-sas', '--uri', this.vici], this.ns).matchAll(
-        /^\s+(\S+): #\d+, reqid \d+, INSTALLED/gm,
-      ),
-    ].map((m) => m[1]!);
+    return Object.keys(this.installedChildren());
   }
 
   /** Neighbours in Established state. */

@@ -26,13 +26,6 @@ export interface ReestablishResult {
   seconds: number;
 }
 
-/** The reqid of each INSTALLED CHILD_SA on a host, by child name. */
-export function installedReqids(listing: string): Record<string, string> {
-  return Object.fromEntries(
-    [...listing.matchAll(/^\s+(\S+): #\d+, reqid (\d+), INSTALLED/gm)].map((m) => [m[1]!, m[2]!]),
-  );
-}
-
 async function cycle(site: Site): Promise<Reestablishment> {
   const started = performance.now();
   // The VGW deletes both IKE SAs at the same moment (two swanctl calls side by side); the gateway
@@ -58,7 +51,7 @@ async function cycle(site: Site): Promise<Reestablishment> {
   const reqids = await waitFor(
     `${site.name}: both CHILD_SAs installed again`,
     () => {
-      const installed = installedReqids(site.gateway.swanctl('--list-sas'));
+      const installed = site.gateway.installedChildren();
       return TUNNELS.every((t) => installed[t] !== undefined) ? installed : false;
     },
     30_000,

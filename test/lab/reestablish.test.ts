@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { labUnavailable } from '../../lab/network.js';
-import { installedReqids, reestablishTogether } from '../../lab/reestablish.js';
+import { installedReqids, labUnavailable } from '../../lab/network.js';
+import { reestablishTogether } from '../../lab/reestablish.js';
 
 // Both tunnels re-established at once, many times, with real strongSwan and FRR. With dynamic reqids,
 // strongSwan 5.9.8 (Debian 12) sometimes gave the two new CHILD_SAs the same reqid
