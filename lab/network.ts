@@ -1,4 +1,4 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
 import {
   accessSync,
   chmodSync,
@@ -12,6 +12,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
 
 // The VPN lab's machinery: network namespaces (all named cgwlab-*), veth links, and the real daemons
 // in them (strongSwan's charon with kernel-libipsec, FRR's zebra, bfdd and bgpd, the gateway agent),
@@ -20,6 +21,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 export const PREFIX = 'cgwlab';
 const CHARON = '/usr/lib/ipsec/charon';
+const execFileAsync = promisify(execFile);
 const FRR = '/usr/lib/frr';
 
 /** Why the lab cannot run on this machine, or null when it can. */
@@ -422,6 +424,12 @@ export class Host {
 
   swanctl(...args: string[]): string {
     return run(['swanctl', ...args, '--uri', this.vici], this.ns);
+  }
+
+  /** swanctl without blocking the event loop, so that two calls can run side by side. */
+  async swanctlAsync(...args: string[]): Promise<string> {
+    const { stdout } = await execFileAsync('ip', ['netns', 'exec', this.ns, 'swanctl', ...args, '--uri', this.vici]);
+    return stdout;
   }
 
   vtysh(command: string): string {

@@ -1,14 +1,11 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { takeLabLock } from './lock.js';
 import { LabProcesses, labUnavailable, removeLeftovers, TUNNELS, waitFor } from './network.js';
 import { buildSite, hookPath, type Site, siteUp, startSite } from './site.js';
 
 const ROOT = join(import.meta.dirname, '..');
-const execFileAsync = promisify(execFile);
 
 /** One re-establishment of both tunnels: the reqid of each tunnel's new CHILD_SA on the gateway. */
 export interface Reestablishment {
@@ -26,28 +23,15 @@ export interface ReestablishResult {
   seconds: number;
 }
 
+const sharesReqid = (c: Reestablishment) => new Set(Object.values(c.reqids)).size < TUNNELS.length;
+
 async function cycle(site: Site): Promise<Reestablishment> {
   const started = performance.now();
   // The VGW deletes both IKE SAs at the same moment (two swanctl calls side by side); the gateway
   // re-initiates both (close_action). With dynamic reqids, 60 such cycles made two CHILD_SAs share a
   // reqid in 4 runs of 4 (first at cycles 1, 7, 15 and 21); with the two calls one after the other, in
   // 2 runs of 4.
-  await Promise.all(
-    TUNNELS.map((tunnel) =>
-      execFileAsync('ip', [
-        'netns',
-        'exec',
-        site.vgw.ns,
-        'swanctl',
-        '--terminate',
-        '--ike',
-        tunnel,
-        '--force',
-        '--uri',
-        site.vgw.vici,
-      ]),
-    ),
-  );
+  await Promise.all(TUNNELS.map((tunnel) => site.vgw.swanctlAsync('--terminate', '--ike', tunnel, '--force')));
   const reqids = await waitFor(
     `${site.name}: both CHILD_SAs installed again`,
     () => {
@@ -86,13 +70,11 @@ export async function reestablishTogether(
     for (let i = 0; i < count; i++) {
       const result = await cycle(site);
       cycles.push(result);
-      const ids = Object.values(result.reqids);
-      if (new Set(ids).size !== ids.length)
-        log(`cycle ${i + 1}: CHILD_SAs share a reqid: ${JSON.stringify(result.reqids)}`);
+      if (sharesReqid(result)) log(`cycle ${i + 1}: CHILD_SAs share a reqid: ${JSON.stringify(result.reqids)}`);
     }
     let finalState = '';
     await siteUp(site, 60_000).catch((err: Error) => (finalState = err.message));
-    const shared = cycles.filter((c) => new Set(Object.values(c.reqids)).size !== TUNNELS.length).length;
+    const shared = cycles.filter(sharesReqid).length;
     return { cycles, shared, finalState, seconds: (performance.now() - started) / 1000 };
   } finally {
     await processes.cleanup();
