@@ -80,17 +80,21 @@ export function probe(args: string[], ns?: string): string {
   }
 }
 
-/** Polls `check` until it returns a value, with a deadline; never a fixed sleep. */
+/**
+ * Polls `check` until it returns a value, with a deadline; never a fixed sleep. `maxPauseMs` caps the
+ * backoff, for a wait known to be short that is repeated many times.
+ */
 export async function waitFor<T>(
   what: string,
   check: () => T | undefined | null | false,
   timeoutMs = 60_000,
+  maxPauseMs = 1000,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   // 100 ms apart at first, then up to a second: a check may start processes in a namespace (swanctl,
   // vtysh at about 30 ms of CPU each), and what takes seconds (BGP's connect timer) need not be asked
   // ten times a second.
-  for (let pause = 100; ; pause = Math.min(pause * 1.5, 1000)) {
+  for (let pause = Math.min(100, maxPauseMs); ; pause = Math.min(pause * 1.5, maxPauseMs)) {
     const value = check();
     if (value !== undefined && value !== null && value !== false) return value;
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);

@@ -39,6 +39,9 @@ async function cycle(site: Site): Promise<Reestablishment> {
       return TUNNELS.every((t) => installed[t] !== undefined) ? installed : false;
     },
     30_000,
+    // Most cycles take 0.2 s: asked every 50 ms, not backing off towards a second, 50 cycles took 30.2
+    // and 30.7 s against 37.3 and 44.5 s, measured in turns.
+    50,
   );
   return { reqids, seconds: (performance.now() - started) / 1000 };
 }
