@@ -178,6 +178,8 @@ async function stopAgent(gw: Gateway): Promise<void> {
   signal('SIGTERM');
   while (signal(0)) {
     if (!killed && Date.now() > killAt) killed = signal('SIGKILL');
+    // A deadline only a machine that never reaps its orphans reaches: fail, rather than hang.
+    if (Date.now() > killAt + 10_000) throw new Error(`the agent's process group ${-group} outlived SIGKILL by 10 s`);
     await new Promise((done) => setTimeout(done, 50));
   }
 }
