@@ -140,10 +140,13 @@ export async function bundleFunctions(
   return functions.map(({ name }) => built.get(name)!);
 }
 
-/** The deepest folder holding every file (esbuild's default outbase). */
-function commonFolder(files: string[]): string {
+/** The deepest folder holding every file (esbuild's default outbase); absolute paths. */
+export function commonFolder(files: string[]): string {
   let folder = dirname(files[0]!);
-  while (!files.every((file) => file.startsWith(folder + sep))) folder = dirname(folder);
+  // The file system's root already ends with the separator: without this, files with only the root in
+  // common never matched and the loop never ended.
+  const within = (file: string) => file.startsWith(folder.endsWith(sep) ? folder : folder + sep);
+  while (!files.every(within)) folder = dirname(folder);
   return folder;
 }
 
