@@ -79,7 +79,7 @@ export async function cachedBundles(templatePath: string, cacheDir: string): Pro
         files: filesUnder(sourceRoot),
       }),
     ).slice(0, 20);
-    const manifest = join(cacheDir, `${name}-${key}.json`);
+    const manifest = manifestOf(cacheDir, name, key);
     const cached = existsSync(manifest) ? (JSON.parse(readFileSync(manifest, 'utf8')) as CacheEntry) : undefined;
     const fresh =
       cached &&
@@ -116,6 +116,9 @@ export async function cachedBundles(templatePath: string, cacheDir: string): Pro
   });
 }
 
+/** Where the cache describes a function's bundle for one key (its template entry, lockfile, esbuild, file names). */
+const manifestOf = (cacheDir: string, name: string, key: string) => join(cacheDir, `${name}-${key}.json`);
+
 /** A bundle just built, moved to its folder in the cache (named by its inputs' hashes), its manifest written. */
 function place(bundle: FunctionBundle, key: string, root: string, cacheDir: string): FunctionBundle {
   const { name } = bundle;
@@ -139,7 +142,7 @@ function place(bundle: FunctionBundle, key: string, root: string, cacheDir: stri
   const outFile = relative(bundle.artifactRoot, bundle.outFile);
   const { artifactRoot: _built, inputs: _inputs, ...described } = bundle;
   const entry: CacheEntry = { dir: join(dir, name), bundle: { ...described, outFile }, inputs };
-  const manifest = join(cacheDir, `${name}-${key}.json`);
+  const manifest = manifestOf(cacheDir, name, key);
   writeFileSync(`${manifest}.${process.pid}.tmp`, JSON.stringify(entry));
   renameSync(`${manifest}.${process.pid}.tmp`, manifest);
   const functionRoot = join(artifactRoot, name);
