@@ -14,7 +14,7 @@ import { DrillWorld } from '../sim/drill/world.js';
 import { type SimAccount, startSim } from '../sim/index.js';
 import { takeLabLock } from './lock.js';
 import { LabProcesses, labUnavailable, removeLeftovers, run, TUNNELS, waitFor } from './network.js';
-import { buildSite, hookPath, type Site, siteUp, startSite } from './site.js';
+import { buildSite, type Site, siteUp, startSite } from './site.js';
 
 // The VPN lab: real strongSwan and FRR in network namespaces, the real gateway agent publishing to the
 // simulated account, where the product is deployed as the drill deploys it. Each fault is played on
@@ -186,7 +186,7 @@ class Lab {
 
   /** Builds and starts a site; its agent is started separately, once its instance exists. */
   async addSite(name: string, index: number): Promise<Site> {
-    const site = buildSite(this.processes, name, index, hookPath(ROOT));
+    const site = buildSite(this.processes, name, index);
     this.sites.set(name, site);
     await startSite(site);
     return site;

@@ -3,9 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { takeLabLock } from './lock.js';
 import { LabProcesses, labUnavailable, removeLeftovers, TUNNELS, waitFor } from './network.js';
-import { buildSite, hookPath, type Site, siteUp, startSite } from './site.js';
-
-const ROOT = join(import.meta.dirname, '..');
+import { buildSite, type Site, siteUp, startSite } from './site.js';
 
 /** One re-establishment of both tunnels: the reqid of each tunnel's new CHILD_SA on the gateway. */
 export interface Reestablishment {
@@ -66,7 +64,7 @@ export async function reestablishTogether(
   const processes = new LabProcesses(dir);
   try {
     removeLeftovers();
-    const site = buildSite(processes, 'a', 1, hookPath(ROOT));
+    const site = buildSite(processes, 'a', 1);
     await startSite(site);
     await siteUp(site, 60_000);
     const cycles: Reestablishment[] = [];

@@ -1,6 +1,9 @@
 import { join } from 'node:path';
 import { Host, type LabProcesses, PREFIX, run, type SiteAddresses, siteAddresses, waitFor } from './network.js';
 
+/** The agent's strongSwan updown hook, as the gateways' swanctl.conf names it. */
+const HOOK = join(import.meta.dirname, '../gateway/cgw-agent-updown');
+
 /** A gateway host and the VPN endpoint (one VPN connection: two tunnels) it talks to. */
 export interface Site {
   name: string;
@@ -14,7 +17,7 @@ export interface Site {
  * (`cgwlab-vgw-NAME`, two outside addresses, one per tunnel) over an underlay link, and the root
  * namespace over a management link (where the lab answers IMDS and AWS calls).
  */
-export function buildSite(lab: LabProcesses, name: string, index: number, hook: string): Site {
+export function buildSite(lab: LabProcesses, name: string, index: number): Site {
   const addresses = siteAddresses(index);
   const gwNs = `${PREFIX}-gw-${name}`;
   const vgwNs = `${PREFIX}-vgw-${name}`;
@@ -30,8 +33,8 @@ export function buildSite(lab: LabProcesses, name: string, index: number, hook: 
   lab.addLink(`${PREFIX}-m${name}`, null, `${PREFIX}-n${name}`, gwNs);
   run(['ip', 'addr', 'add', `${addresses.mgmtRoot}/30`, 'dev', `${PREFIX}-m${name}`]);
   run(['ip', 'addr', 'add', `${addresses.mgmtGateway}/30`, 'dev', `${PREFIX}-n${name}`], gwNs);
-  const gateway = new Host(lab, `gw-${name}`, gwNs, addresses, 'gateway', hook);
-  const vgw = new Host(lab, `vgw-${name}`, vgwNs, addresses, 'vgw', hook);
+  const gateway = new Host(lab, `gw-${name}`, gwNs, addresses, 'gateway', HOOK);
+  const vgw = new Host(lab, `vgw-${name}`, vgwNs, addresses, 'vgw', HOOK);
   gateway.writeConfig();
   vgw.writeConfig();
   return { name, addresses, gateway, vgw };
@@ -55,5 +58,3 @@ export async function siteUp(site: Site, timeoutMs = 60_000): Promise<void> {
     throw new Error(`${err.message}\n${site.vgw.state()}\n${site.gateway.state(10)}`);
   });
 }
-
-export const hookPath = (root: string) => join(root, 'gateway/cgw-agent-updown');
